@@ -1,0 +1,394 @@
+// One backend server: its connection, MCP handshake, catalog (tools, prompts, resources,
+// templates), state, and the table of requests waiting for its answers.
+import { ErrorCode, errorResponse, type JsonRpcErrorObject, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
+import { InitializeResult, ListKinds, Method, Notification, type ListKind, type Prompt, type Resource, type ResourceTemplate, type Tool } from '../../protocol/mcp.js';
+import { isSupportedVersion, LATEST_PROTOCOL_VERSION } from '../../protocol/versions.js';
+import type { ServerSpec } from '../config/spec.js';
+import { errorMessage, log } from '../log.js';
+import { PendingTable } from '../router/ids.js';
+import type { InvalidMessage } from '../transports/channel.js';
+import type { BackendConnection, Connector } from './connection.js';
+import { PROXY_INFO } from '../proxy-info.js';
+
+export type BackendState = 'starting' | 'ready' | 'failed' | 'restarting' | 'stopped';
+
+export interface Catalog {
+  tools: Tool[];
+  prompts: Prompt[];
+  resources: Resource[];
+  resourceTemplates: ResourceTemplate[];
+}
+
+/** A client request forwarded to this backend, waiting for its answer. */
+export interface RoutedRequest {
+  readonly kind: 'routed';
+  /** Opaque to the backend: the router's record of who asked. */
+  readonly session: unknown;
+  readonly clientId: JsonRpcId;
+  readonly method: string;
+  /** The client's progress token, restored on notifications/progress. */
+  readonly progressToken: JsonRpcId | undefined;
+  backend: Backend;
+  backendId: number;
+  deadline: number;
+  maxDeadline: number;
+}
+
+interface InternalRequest {
+  readonly kind: 'internal';
+  readonly method: string;
+  readonly resolve: (result: any) => void;
+  readonly reject: (error: Error) => void;
+  deadline: number;
+}
+
+type Pending = RoutedRequest | InternalRequest;
+
+export interface BackendListener {
+  /** A request or notification sent by the backend. */
+  onBackendMessage(backend: Backend, msg: JsonRpcRequest | JsonRpcNotification): void;
+  /** The answer to a forwarded request. */
+  onRoutedResponse(backend: Backend, msg: JsonRpcResponse, request: RoutedRequest): void;
+  /** A forwarded request that will get no answer from the backend (it died, or timed out). */
+  onRoutedFailed(request: RoutedRequest, error: JsonRpcErrorObject): void;
+  /** State, catalog or capabilities changed; `kinds` says which lists (empty: state only). */
+  onBackendChanged(backend: Backend, kinds: ListKind[]): void;
+}
+
+export interface BackendOptions {
+  connector: Connector;
+  listener: BackendListener;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Upper bound for a request whose deadline progress notifications keep extending. */
+  maxRequestMs: number;
+  maxMessageBytes?: number;
+}
+
+const EMPTY_CATALOG: Catalog = Object.freeze({ tools: [], prompts: [], resources: [], resourceTemplates: [] });
+const MAX_PAGES = 1000;
+
+export class Backend {
+  state: BackendState = 'starting';
+  lastError: string | undefined;
+  transport: string;
+  init: InitializeResult | undefined;
+  catalog: Catalog = EMPTY_CATALOG;
+  private connection: BackendConnection | undefined;
+  private readonly pending = new PendingTable<Pending>();
+  private readonly requestTimeoutMs: number;
+  private refreshing: Promise<void> | undefined;
+  private readonly dirty = new Set<ListKind>();
+
+  constructor(
+    readonly spec: ServerSpec,
+    private readonly options: BackendOptions,
+  ) {
+    this.transport = spec.transport;
+    this.requestTimeoutMs = spec.timeoutMs ?? options.requestTimeoutMs;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get pid(): number | undefined {
+    return this.connection?.pid;
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Connects, initializes with the given client capabilities, and lists everything. */
+  async start(clientCapabilities: Record<string, unknown>): Promise<void> {
+    this.setState('starting');
+    try {
+      const connection = await this.connect();
+      const raw = await this.request(
+        Method.initialize,
+        { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: clientCapabilities, clientInfo: PROXY_INFO },
+        this.options.connectTimeoutMs,
+      );
+      const parsed = InitializeResult.safeParse(raw);
+      if (!parsed.success) throw new Error(`invalid initialize result: ${parsed.error.issues[0]?.message}`);
+      if (!isSupportedVersion(parsed.data.protocolVersion)) {
+        throw new Error(`unsupported protocol version ${JSON.stringify(parsed.data.protocolVersion)}`);
+      }
+      this.init = parsed.data;
+      this.send({ jsonrpc: '2.0', method: Notification.initialized });
+      this.catalog = await this.listCatalog();
+      if (this.connection !== connection) throw new Error(this.lastError ?? 'connection lost');
+      this.lastError = undefined;
+      this.setState('ready', ['tools', 'prompts', 'resources', 'resourceTemplates']);
+      log.info(
+        `server "${this.name}" ready over ${this.transport} (${this.init.serverInfo.name} ${this.init.serverInfo.version}, ` +
+          `protocol ${this.init.protocolVersion}): ${this.catalog.tools.length} tools, ${this.catalog.prompts.length} prompts, ` +
+          `${this.catalog.resources.length} resources, ${this.catalog.resourceTemplates.length} resource templates`,
+      );
+    } catch (e) {
+      if (this.state === 'stopped') throw e; // stopped while starting: nothing to report
+      this.lastError = errorMessage(e);
+      log.error(`server "${this.name}" failed to start: ${this.lastError}`);
+      this.failPending(`server "${this.name}" failed to start`);
+      await this.closeConnection();
+      this.setState('failed');
+      throw e;
+    }
+  }
+
+  private async connect(): Promise<BackendConnection> {
+    const connecting = this.options.connector(this.spec, {
+      timeoutMs: this.options.connectTimeoutMs,
+      maxMessageBytes: this.options.maxMessageBytes,
+    });
+    let connection: BackendConnection;
+    try {
+      connection = await withDeadline(connecting, this.options.connectTimeoutMs, 'connect');
+    } catch (e) {
+      connecting.then((late) => late.close(), () => {}); // a connection arriving after the deadline is not leaked
+      throw e;
+    }
+    this.connection = connection;
+    this.transport = connection.transport;
+    const { reader } = connection.channel;
+    reader.listen((msg) => this.onMessage(msg as any));
+    reader.onInvalid((bad: InvalidMessage) => log.warn(`server "${this.name}" sent an invalid message: ${bad.message}`));
+    connection.onLost((reason) => this.onLost(connection, reason));
+    return connection;
+  }
+
+  /** Sends a notification or response. */
+  send(msg: JsonRpcNotification | JsonRpcResponse): void {
+    try {
+      this.connection?.channel.writer.send(msg as any);
+    } catch (e) {
+      log.warn(`cannot send to server "${this.name}": ${errorMessage(e)}`);
+    }
+  }
+
+  /**
+   * Forwards a client request: gives it a backend id (and the id as progress token, so progress
+   * maps back with one lookup) and writes it. Throws if the message cannot be serialized.
+   */
+  forward(msg: JsonRpcRequest, request: RoutedRequest): void {
+    if (!this.connection || this.state !== 'ready') {
+      throw new BackendUnavailable(`server "${this.name}" is not available (${this.state}${this.lastError ? `: ${this.lastError}` : ''})`);
+    }
+    const id = this.pending.add(request);
+    request.backend = this;
+    request.backendId = id;
+    const now = Date.now();
+    request.deadline = now + this.requestTimeoutMs;
+    request.maxDeadline = now + this.options.maxRequestMs;
+    msg.id = id;
+    if (request.progressToken !== undefined) msg.params!._meta.progressToken = id;
+    try {
+      this.connection.channel.writer.send(msg as any);
+    } catch (e) {
+      this.pending.delete(id);
+      throw e;
+    }
+  }
+
+  /** Gives up a forwarded request: its late answer is dropped; the backend is told to stop. */
+  cancel(request: RoutedRequest, reason: string): void {
+    if (this.pending.take(request.backendId) !== request) return;
+    this.send({ jsonrpc: '2.0', method: Notification.cancelled, params: { requestId: request.backendId, reason } });
+  }
+
+  /** The forwarded request a backend progress token belongs to; extends its deadline. */
+  progressTarget(token: unknown): RoutedRequest | undefined {
+    const entry = typeof token === 'number' ? this.pending.get(token) : undefined;
+    if (entry?.kind !== 'routed') return undefined;
+    entry.deadline = Math.min(Date.now() + this.requestTimeoutMs, entry.maxDeadline);
+    return entry;
+  }
+
+  /** The forwarded request with this backend id, if still waiting. */
+  routedRequest(id: JsonRpcId): RoutedRequest | undefined {
+    const entry = this.pending.get(id);
+    return entry?.kind === 'routed' ? entry : undefined;
+  }
+
+  *routedRequests(): IterableIterator<RoutedRequest> {
+    for (const entry of this.pending.values()) if (entry.kind === 'routed') yield entry;
+  }
+
+  /** Ours-to-ask requests (initialize, lists, setLevel). */
+  request(method: string, params: Record<string, unknown> | undefined, timeoutMs = this.requestTimeoutMs): Promise<any> {
+    if (!this.connection) return Promise.reject(new Error('not connected'));
+    const connection = this.connection;
+    return new Promise((resolve, reject) => {
+      const id = this.pending.add({ kind: 'internal', method, resolve, reject, deadline: Date.now() + timeoutMs });
+      const msg: JsonRpcRequest = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
+      try {
+        connection.channel.writer.send(msg as any);
+      } catch (e) {
+        this.pending.delete(id);
+        reject(e);
+      }
+    });
+  }
+
+  private onMessage(msg: JsonRpcRequest | JsonRpcNotification | JsonRpcResponse): void {
+    if ('method' in msg) {
+      if (msg.method.endsWith('/list_changed') && this.state === 'ready') this.onListChanged(msg.method);
+      this.options.listener.onBackendMessage(this, msg);
+      return;
+    }
+    const entry = msg.id === null ? undefined : this.pending.take(msg.id);
+    if (!entry) {
+      log.debug(`server "${this.name}" answered unknown or cancelled id ${JSON.stringify(msg.id)}; dropped`);
+      return;
+    }
+    if (entry.kind === 'routed') {
+      this.options.listener.onRoutedResponse(this, msg as JsonRpcResponse, entry);
+    } else if (msg.error) {
+      entry.reject(new Error(`${entry.method} failed: ${msg.error.message} (${msg.error.code})`));
+    } else {
+      entry.resolve(msg.result);
+    }
+  }
+
+  private onListChanged(method: string): void {
+    for (const kind of Object.keys(ListKinds) as ListKind[]) {
+      if (ListKinds[kind].changed === method) this.dirty.add(kind);
+    }
+    void this.refreshDirty();
+  }
+
+  /** Re-lists what list_changed marked dirty; bursts coalesce into one pass (plus one after it). */
+  private async refreshDirty(): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = (async () => {
+      while (this.dirty.size > 0 && this.state === 'ready') {
+        const kinds = [...this.dirty];
+        this.dirty.clear();
+        try {
+          const fresh = { ...this.catalog };
+          for (const kind of kinds) (fresh as any)[kind] = await this.listAll(kind);
+          if (this.state !== 'ready') break;
+          this.catalog = fresh;
+          this.options.listener.onBackendChanged(this, kinds);
+        } catch (e) {
+          log.warn(`server "${this.name}": re-listing ${kinds.join(', ')} failed: ${errorMessage(e)}`);
+        }
+      }
+    })();
+    try {
+      await this.refreshing;
+    } finally {
+      this.refreshing = undefined;
+    }
+  }
+
+  private async listCatalog(): Promise<Catalog> {
+    const [tools, prompts, resources, resourceTemplates] = await Promise.all(
+      (['tools', 'prompts', 'resources', 'resourceTemplates'] as const).map((kind) => this.listAll(kind)),
+    );
+    return { tools, prompts, resources, resourceTemplates } as Catalog;
+  }
+
+  /** Lists one kind completely, following nextCursor; [] when the server lacks the capability. */
+  private async listAll(kind: ListKind): Promise<any[]> {
+    const capability = kind === 'resourceTemplates' ? 'resources' : kind;
+    if (!this.init?.capabilities[capability]) return [];
+    const { method, key, schema } = ListKinds[kind];
+    const items: any[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const raw = await this.request(method, cursor === undefined ? undefined : { cursor });
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) throw new Error(`invalid ${method} result: ${parsed.error.issues[0]?.message}`);
+      items.push(...((parsed.data as any)[key] as any[]));
+      cursor = parsed.data.nextCursor;
+      if (cursor === undefined || cursor === '') return kind === 'tools' ? this.filterTools(items) : items;
+      if (seen.has(cursor)) throw new Error(`${method} returned the cursor ${JSON.stringify(cursor)} twice`);
+      seen.add(cursor);
+    }
+    throw new Error(`${method} did not end after ${MAX_PAGES} pages`);
+  }
+
+  /** Applies the config's tool curation: deny wins over allow. */
+  private filterTools(tools: Tool[]): Tool[] {
+    const { allow, deny } = this.spec.tools;
+    if (!allow && !deny) return tools;
+    const allowed = allow && new Set(allow);
+    const denied = new Set(deny ?? []);
+    return tools.filter((t) => (!allowed || allowed.has(t.name)) && !denied.has(t.name));
+  }
+
+  /** Fails requests past their deadline: the client gets an error, the backend a cancellation. */
+  sweep(now: number): void {
+    if (this.pending.size === 0) return;
+    for (const [id, entry] of this.pending.entriesList()) {
+      if (entry.deadline > now) continue;
+      this.pending.delete(id);
+      const message = `server "${this.name}" did not answer ${entry.method} within ${Math.round(this.requestTimeoutMs / 1000)} s`;
+      if (entry.kind === 'internal') {
+        entry.reject(new Error(message));
+        continue;
+      }
+      this.send({ jsonrpc: '2.0', method: Notification.cancelled, params: { requestId: id, reason: 'timeout' } });
+      this.options.listener.onRoutedFailed(entry, { code: ErrorCode.RequestTimeout, message });
+    }
+  }
+
+  private onLost(connection: BackendConnection, reason: string): void {
+    if (this.connection !== connection) return;
+    this.connection = undefined;
+    this.lastError = reason;
+    if (this.state === 'ready') log.error(`server "${this.name}" ${reason}`);
+    this.failPending(`server "${this.name}" ${reason}`);
+    this.catalog = EMPTY_CATALOG;
+    this.setState('failed', ['tools', 'prompts', 'resources', 'resourceTemplates']);
+  }
+
+  /** Every waiting request gets an error now: nothing may hang on a backend that is gone. */
+  private failPending(message: string): void {
+    for (const entry of this.pending.drain()) {
+      if (entry.kind === 'internal') entry.reject(new Error(message));
+      else this.options.listener.onRoutedFailed(entry, { code: ErrorCode.InternalError, message: `${message} while handling ${entry.method}` });
+    }
+  }
+
+  /** Stops the backend for good (removal or shutdown). */
+  async stop(reason = 'stopped'): Promise<void> {
+    if (this.state === 'stopped') return;
+    const hadCatalog = this.catalog !== EMPTY_CATALOG;
+    this.failPending(`server "${this.name}" ${reason}`);
+    this.catalog = EMPTY_CATALOG;
+    this.setState('stopped', hadCatalog ? ['tools', 'prompts', 'resources', 'resourceTemplates'] : []);
+    await this.closeConnection();
+  }
+
+  private async closeConnection(): Promise<void> {
+    const connection = this.connection;
+    this.connection = undefined;
+    await connection?.close();
+  }
+
+  private setState(state: BackendState, kinds: ListKind[] = []): void {
+    if (this.state === state && kinds.length === 0) return;
+    if (this.state !== state) log.debug(`server "${this.name}": ${this.state} → ${state}`);
+    this.state = state;
+    this.options.listener.onBackendChanged(this, kinds);
+  }
+}
+
+export class BackendUnavailable extends Error {}
+
+/** An error answer for the client, for a request that never reached the backend. */
+export function unavailableResponse(id: JsonRpcId, error: unknown): JsonRpcResponse {
+  return errorResponse(id, ErrorCode.InternalError, errorMessage(error));
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${Math.round(ms / 1000)} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,113 @@
+// A backend as a child process speaking NDJSON on stdin/stdout.
+// The child runs in its own process group so that stopping it takes its children too, and a
+// terminal's Ctrl-C reaches only the proxy, which then stops the children in order.
+import type { ChildProcess } from 'node:child_process';
+import spawn from 'cross-spawn';
+import type { ServerSpec } from '../config/spec.js';
+import { log } from '../log.js';
+import { ndjsonChannel } from '../transports/ndjson.js';
+import type { BackendConnection, ConnectOptions } from './connection.js';
+
+export const STOP_GRACE_MS = 2000;
+
+export function connectStdio(spec: ServerSpec, options: ConnectOptions): Promise<BackendConnection> {
+  if (!spec.command) return Promise.reject(new Error('no command configured'));
+  const child = spawn(spec.command, spec.args, {
+    cwd: spec.cwd,
+    env: { ...process.env, ...spec.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: process.platform !== 'win32',
+    windowsHide: true,
+  });
+  return new Promise((resolve, reject) => {
+    const fail = (err: Error) => reject(new Error(`cannot start "${spec.command}": ${err.message}`));
+    child.once('error', fail);
+    child.once('spawn', () => {
+      child.off('error', fail);
+      resolve(new StdioConnection(spec.name, child, options.maxMessageBytes));
+    });
+  });
+}
+
+class StdioConnection implements BackendConnection {
+  readonly channel;
+  readonly transport = 'stdio';
+  readonly pid: number | undefined;
+  private lostCallback: ((reason: string) => void) | undefined;
+  private closing = false;
+  private readonly exited: Promise<void>;
+
+  constructor(
+    name: string,
+    private readonly child: ChildProcess,
+    maxMessageBytes?: number,
+  ) {
+    this.pid = child.pid;
+    this.channel = ndjsonChannel(child.stdout!, child.stdin!, maxMessageBytes);
+    pipeStderr(name, child);
+    // EPIPE on a dead child's stdin is expected; the exit event reports the real cause.
+    child.stdin!.on('error', () => {});
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        if (!this.closing) this.lostCallback?.(signal ? `exited on signal ${signal}` : `exited with code ${code}`);
+        resolve();
+      });
+      child.once('error', (err) => {
+        if (!this.closing) this.lostCallback?.(err.message);
+      });
+    });
+  }
+
+  onLost(callback: (reason: string) => void): void {
+    this.lostCallback = callback;
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return this.exited;
+    this.closing = true;
+    const { child } = this;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      killGroup(child, 'SIGTERM'); // leftover grandchildren, if any
+      return;
+    }
+    this.channel.close();
+    if (await exitsWithin(this.exited, STOP_GRACE_MS)) return killGroup(child, 'SIGTERM');
+    killGroup(child, 'SIGTERM');
+    if (await exitsWithin(this.exited, STOP_GRACE_MS)) return;
+    killGroup(child, 'SIGKILL');
+    await this.exited;
+  }
+}
+
+function exitsWithin(exited: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  return Promise.race([exited.then(() => true), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Signals the child's whole process group (its own children too); ignores "no such process". */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    if (process.platform === 'win32') child.kill(signal);
+    else process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Copies the child's stderr to ours, line by line, each prefixed with the server name. */
+function pipeStderr(name: string, child: ChildProcess): void {
+  let partial = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    if (partial.length > 65536) lines.push(partial), (partial = ''); // no unbounded buffering
+    for (const line of lines) process.stderr.write(`[${name}] ${line}\n`);
+  });
+  child.stderr!.on('end', () => {
+    if (partial) process.stderr.write(`[${name}] ${partial}\n`);
+  });
+  child.stderr!.on('error', (err) => log.debug(`[${name}] stderr: ${err.message}`));
+}

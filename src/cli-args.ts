@@ -1,0 +1,106 @@
+// Command-line flags: parsing, validation and the --help text. No side effects.
+import { parseArgs } from 'node:util';
+import { LOG_LEVELS, type LogLevel } from './log.js';
+
+export interface CliOptions {
+  config: string;
+  transport: 'stdio' | 'http';
+  host: string;
+  port: number;
+  separator?: string;
+  namespace?: boolean;
+  logLevel: LogLevel;
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+  pageSize?: number;
+  maxMessageBytes: number;
+  help: boolean;
+  version: boolean;
+}
+
+export const USAGE = `Usage: multi-mcp [options]
+
+One MCP server in front of many: spawns or connects the servers in mcp.json and routes between them.
+
+Options:
+  --config PATH            config file (default: ./mcp.json)
+  --transport stdio|sse|http
+                           stdio (default): serve one client on stdin/stdout.
+                           sse or http (same thing): serve SSE, Streamable HTTP and WebSocket on --host:--port
+  --host HOST              HTTP bind address (default: 127.0.0.1)
+  --port PORT              HTTP port (default: 8080)
+  --separator SEP          between server and tool name in exposed names (default: __)
+  --no-namespace           expose original tool and prompt names (first server wins on a clash)
+  --log-level LEVEL        silent|error|warn|info|debug (default: info); logs go to stderr
+  --request-timeout MS     per-request timeout towards backends (default: 60000)
+  --connect-timeout MS     connect + initialize timeout per backend at start (default: 30000)
+  --page-size N            paginate merged lists to clients, N items per page (default: no pagination)
+  --max-message-size BYTES largest accepted message (default: 16777216)
+  -h, --help               show this help
+  -v, --version            show the version
+`;
+
+export class UsageError extends Error {}
+
+function positiveInt(flag: string, value: string | undefined, fallback: number): number;
+function positiveInt(flag: string, value: string | undefined, fallback?: number): number | undefined;
+function positiveInt(flag: string, value: string | undefined, fallback?: number): number | undefined {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+export function parseCli(argv: string[]): CliOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        config: { type: 'string' },
+        transport: { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        separator: { type: 'string' },
+        'no-namespace': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        'request-timeout': { type: 'string' },
+        'connect-timeout': { type: 'string' },
+        'page-size': { type: 'string' },
+        'max-message-size': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const transport = values.transport ?? 'stdio';
+  if (!['stdio', 'sse', 'http'].includes(transport)) {
+    throw new UsageError(`--transport must be stdio, sse or http, got "${transport}"`);
+  }
+  const logLevel = (values['log-level'] ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const port = values.port === undefined ? 8080 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got "${values.port}"`);
+  if (values.separator !== undefined && (values.separator.length < 1 || values.separator.length > 8)) {
+    throw new UsageError('--separator must be 1 to 8 characters');
+  }
+  return {
+    config: values.config ?? 'mcp.json',
+    transport: transport === 'stdio' ? 'stdio' : 'http',
+    host: values.host ?? '127.0.0.1',
+    port,
+    separator: values.separator,
+    namespace: values['no-namespace'] ? false : undefined,
+    logLevel,
+    requestTimeoutMs: positiveInt('--request-timeout', values['request-timeout'], 60_000),
+    connectTimeoutMs: positiveInt('--connect-timeout', values['connect-timeout'], 30_000),
+    pageSize: positiveInt('--page-size', values['page-size']),
+    maxMessageBytes: positiveInt('--max-message-size', values['max-message-size'], 16 * 1024 * 1024),
+    help: values.help ?? false,
+    version: values.version ?? false,
+  };
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// Entry point: flags, config, wiring of the router to a front, signals. Nothing else.
+import { parseCli, USAGE, UsageError, type CliOptions } from './cli-args.js';
+import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { connect } from './connectors.js';
+import { errorMessage, log, setLogLevel } from './log.js';
+import { PROXY_INFO } from './proxy-info.js';
+import { DEFAULT_SEPARATOR, separatorIsStrict } from './router/names.js';
+import { Router } from './router/router.js';
+import { ndjsonChannel } from './transports/ndjson.js';
+
+function createRouter(opts: CliOptions, config: Config): Router {
+  const separator = opts.separator ?? config.separator ?? DEFAULT_SEPARATOR;
+  const namespace = opts.namespace ?? config.namespace ?? true;
+  if (namespace && !separatorIsStrict(separator)) {
+    log.warn(`separator "${separator}" makes tool names that many clients reject (they accept only ^[a-zA-Z0-9_-]{1,64}$)`);
+  }
+  const router = new Router({
+    connector: connect,
+    naming: { separator, namespace },
+    connectTimeoutMs: opts.connectTimeoutMs,
+    requestTimeoutMs: opts.requestTimeoutMs,
+    maxRequestMs: Math.max(10 * opts.requestTimeoutMs, 600_000),
+    maxMessageBytes: opts.maxMessageBytes,
+    pageSize: opts.pageSize,
+  });
+  router.configure(config.servers);
+  for (const name of config.disabledServers) log.info(`server "${name}" is disabled in ${config.source}`);
+  return router;
+}
+
+/** Serves one client over stdin/stdout; stdin EOF or a signal stops everything. */
+function serveStdio(router: Router, opts: CliOptions): void {
+  const channel = ndjsonChannel(process.stdin, process.stdout, opts.maxMessageBytes);
+  router.openSession(channel, 'stdio');
+  channel.reader.onClose(() => void shutdown(router, 'stdin closed'));
+  process.stdout.on('error', (e) => void shutdown(router, `stdout: ${e.message}`));
+}
+
+let stopping = false;
+async function shutdown(router: Router, why: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info(`shutting down (${why})`);
+  const force = setTimeout(() => {
+    log.error('shutdown took too long; exiting');
+    process.exit(1);
+  }, 15_000);
+  force.unref();
+  try {
+    await router.shutdown();
+  } catch (e) {
+    log.error(`shutdown: ${errorMessage(e)}`);
+  }
+  process.exit(0);
+}
+
+function main(): void {
+  let opts: CliOptions;
+  try {
+    opts = parseCli(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`multi-mcp: ${e.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (opts.help) return void process.stdout.write(USAGE);
+  if (opts.version) return void process.stdout.write(`${PROXY_INFO.version}\n`);
+  setLogLevel(opts.logLevel);
+  let config: Config;
+  try {
+    config = loadConfig(opts.config);
+  } catch (e) {
+    log.error(e instanceof ConfigError ? e.message : `cannot load config: ${errorMessage(e)}`);
+    process.exit(1);
+  }
+  if (opts.transport !== 'stdio') {
+    log.error('--transport sse/http is not yet supported in this version; use --transport stdio');
+    process.exit(2);
+  }
+  const router = createRouter(opts, config);
+  // A bug must not take the proxy (and every client's session) down: log it and go on.
+  process.on('uncaughtException', (e) => log.error(`internal error: ${e.stack ?? e}`));
+  process.on('unhandledRejection', (e) => log.error(`internal error: ${e instanceof Error ? e.stack : e}`));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(router, signal));
+  serveStdio(router, opts);
+}
+
+main();

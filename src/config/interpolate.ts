@@ -1,0 +1,91 @@
+import { ConfigError, type ConfigIssue } from "./errors.js";
+import { formatPath, type PathSegment } from "./path.js";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+// `$${` (escape for a literal `${`), `${...}`, or an unterminated `${`.
+const TOKEN = /\$\$\{|\$\{([^}]*)\}|\$\{/g;
+// Inside the braces: NAME or NAME:-default (default may be empty or contain anything but `}`).
+const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/;
+
+interface Reference {
+  name: string;
+  fallback?: string;
+}
+
+/**
+ * Replaces `${VAR}` / `${VAR:-default}` in every string value (object keys are
+ * left alone). Like the shell, the default applies when VAR is unset or empty.
+ * Every unset variable without a default is collected and reported in a single
+ * ConfigError, each naming the variable and the JSON path where it is used.
+ */
+export function interpolate<T>(value: T, env: Env = process.env, source = "<config>"): T {
+  const { value: result, issues } = interpolateCollect(value, env);
+  if (issues.length > 0) throw new ConfigError(source, issues);
+  return result as T;
+}
+
+/** Like interpolate, but returns the problems instead of throwing (missing values become ""). */
+export function interpolateCollect(
+  value: unknown,
+  env: Env = process.env,
+  basePath: readonly PathSegment[] = [],
+): { value: unknown; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const result = mapStrings(value, basePath, (text, where) =>
+    substitute(text, (ref) => {
+      const current = env[ref.name];
+      if (current !== undefined && (current !== "" || ref.fallback === undefined)) return current;
+      if (ref.fallback !== undefined) return ref.fallback;
+      issues.push({ path: formatPath(where), message: `environment variable ${ref.name} is not set${usedBy(where)}` });
+      return "";
+    }, (bad) => issues.push({ path: formatPath(where), message: malformed(bad) })),
+  );
+  return { value: result, issues };
+}
+
+/**
+ * Names of all variables referenced anywhere in `value` (first-use order, no
+ * duplicates). With `requiredOnly`, references that have a default are skipped.
+ */
+export function referencedVariables(value: unknown, options: { requiredOnly?: boolean } = {}): string[] {
+  const names = new Set<string>();
+  mapStrings(value, [], (text) =>
+    substitute(text, (ref) => {
+      if (!options.requiredOnly || ref.fallback === undefined) names.add(ref.name);
+      return "";
+    }, () => {}),
+  );
+  return [...names];
+}
+
+function substitute(text: string, resolve: (ref: Reference) => string, onMalformed: (token: string) => void): string {
+  return text.replace(TOKEN, (token: string, inner: string | undefined) => {
+    if (token === "$${") return "${";
+    const match = inner === undefined ? null : REFERENCE.exec(inner);
+    if (!match) {
+      onMalformed(token);
+      return token;
+    }
+    return resolve({ name: match[1], fallback: match[2] });
+  });
+}
+
+function mapStrings(value: unknown, where: readonly PathSegment[], fn: (text: string, where: readonly PathSegment[]) => string): unknown {
+  if (typeof value === "string") return fn(value, where);
+  if (Array.isArray(value)) return value.map((item, i) => mapStrings(item, [...where, i], fn));
+  if (typeof value === "object" && value !== null) {
+    // fromEntries defines own properties, so a "__proto__" key stays an ordinary key.
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, [...where, k], fn)]));
+  }
+  return value;
+}
+
+function usedBy(where: readonly PathSegment[]): string {
+  return where[0] === "mcpServers" && where.length > 1 ? ` (used by server "${String(where[1])}")` : "";
+}
+
+function malformed(token: string): string {
+  const shown = token.length > 40 ? `${token.slice(0, 40)}…` : token;
+  return `invalid variable reference "${shown}": expected \${NAME} or \${NAME:-default} (write $\${ for a literal \${)`;
+}

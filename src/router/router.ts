@@ -1,0 +1,468 @@
+// Dispatch between client sessions and backends. Pure routing, no sockets: a session is any
+// MessageChannel, a backend any Connector, so tests drive it in memory.
+//
+// Hot path (tools/call): look up the exposed name, rewrite name and id in place on the parsed
+// message, write it; the answer comes back with one map lookup and the client's id restored.
+import type { Message } from 'vscode-jsonrpc/node';
+import { ErrorCode, errorResponse, isValidId, notification, resultResponse, type JsonRpcErrorObject, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
+import { CancelledParams, CompleteParams, describeZodError, InitializeParams, ListKinds, Method, Notification, SetLevelParams, type ListKind } from '../../protocol/mcp.js';
+import { negotiateVersion } from '../../protocol/versions.js';
+import { BackendUnavailable, type Backend, type BackendListener, type BackendOptions, type RoutedRequest } from '../backends/backend.js';
+import { Registry } from '../backends/registry.js';
+import type { ServerSpec } from '../config/spec.js';
+import { errorMessage, log } from '../log.js';
+import { PROXY_INFO } from '../proxy-info.js';
+import { RELATED_ID, type MessageChannel, type Related } from '../transports/channel.js';
+import { decodeCursor, encodeCursor, MergedCatalog } from './aggregate.js';
+import type { NamingOptions } from './names.js';
+import { ClientSession } from './session.js';
+
+export interface RouterOptions extends Omit<BackendOptions, 'listener'> {
+  naming: NamingOptions;
+  /** Merged lists longer than this are paginated to clients; undefined: never. */
+  pageSize?: number;
+}
+
+/** Client capabilities a backend may use through the proxy (the rest stay between client and proxy). */
+const FORWARDED_CLIENT_CAPABILITIES = ['roots', 'sampling', 'elicitation'] as const;
+const LIST_CHANGED_DELAY_MS = 10;
+
+type Incoming = (JsonRpcRequest | JsonRpcNotification | JsonRpcResponse) & Related;
+
+export class Router implements BackendListener {
+  readonly registry: Registry;
+  readonly catalog: MergedCatalog;
+  private readonly sessions = new Set<ClientSession>();
+  private startup: Promise<void> | undefined;
+  private started = false;
+  private readonly changed = new Set<ListKind>();
+  private changeTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: RouterOptions) {
+    this.registry = new Registry({ ...options, listener: this });
+    this.catalog = new MergedCatalog(() => this.registry.list(), options.naming, (m) => log.warn(m));
+  }
+
+  /** Registers the configured servers (not started yet). */
+  configure(specs: ServerSpec[]): void {
+    for (const spec of specs) this.registry.create(spec);
+  }
+
+  /**
+   * Starts every backend once. Called eagerly in HTTP mode; in stdio mode by the client's
+   * initialize, so backends are offered exactly the client's capabilities.
+   */
+  start(clientCapabilities: Record<string, unknown> = {}): Promise<void> {
+    this.startup ??= this.registry.startAll(forwardedCapabilities(clientCapabilities)).then(() => {
+      this.started = true;
+      const ready = [...this.registry.list()].filter((b) => b.state === 'ready').length;
+      log.info(`${ready} of ${[...this.registry.list()].length} servers ready; ${this.catalog.list('tools').length} tools exposed`);
+    });
+    return this.startup;
+  }
+
+  openSession(channel: MessageChannel, id?: string): ClientSession {
+    const session = new ClientSession(channel, id);
+    this.sessions.add(session);
+    channel.reader.listen((msg: Message) => this.fromClient(session, msg as Incoming));
+    channel.reader.onInvalid((bad) => session.send(errorResponse(bad.id, bad.code, bad.message)));
+    channel.reader.onClose(() => this.closeSession(session));
+    return session;
+  }
+
+  /** Ends a session: its requests in flight are cancelled at their backends. */
+  closeSession(session: ClientSession, reason = 'client session ended'): void {
+    if (session.closed) return;
+    session.closed = true;
+    this.sessions.delete(session);
+    for (const request of session.inflight.values()) request.backend.cancel(request, reason);
+    session.inflight.clear();
+    for (const out of session.outbound.drain()) {
+      out.backend.send(errorResponse(out.backendId, ErrorCode.InternalError, `${reason} before answering ${out.method}`));
+    }
+    session.channel.close();
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  // ---- client → proxy ----------------------------------------------------------------------
+
+  fromClient(session: ClientSession, msg: Incoming): void {
+    if (!this.started && this.startup && (msg as JsonRpcRequest).method !== Method.initialize) {
+      void this.startup.then(() => this.fromClient(session, msg));
+      return;
+    }
+    if (!('method' in msg)) this.onClientResponse(session, msg as JsonRpcResponse);
+    else if ('id' in msg) this.onClientRequest(session, msg as JsonRpcRequest);
+    else this.onClientNotification(session, msg as JsonRpcNotification);
+  }
+
+  private onClientRequest(session: ClientSession, msg: JsonRpcRequest): void {
+    if (session.inflight.has(msg.id)) {
+      return session.send(errorResponse(msg.id, ErrorCode.InvalidRequest, `Invalid Request: id ${JSON.stringify(msg.id)} is already in use by a request in flight`));
+    }
+    switch (msg.method) {
+      case Method.toolsCall:
+        return this.routeByName(session, msg, 'tool');
+      case Method.ping:
+        return session.send(resultResponse(msg.id, {}));
+      case Method.initialize:
+        return void this.initialize(session, msg);
+      case Method.toolsList:
+        return this.answerList(session, msg, 'tools');
+      case Method.promptsList:
+        return this.answerList(session, msg, 'prompts');
+      case Method.resourcesList:
+        return this.answerList(session, msg, 'resources');
+      case Method.resourcesTemplatesList:
+        return this.answerList(session, msg, 'resourceTemplates');
+      case Method.promptsGet:
+        return this.routeByName(session, msg, 'prompt');
+      case Method.resourcesRead:
+      case Method.resourcesSubscribe:
+      case Method.resourcesUnsubscribe:
+        return this.routeByUri(session, msg);
+      case Method.completionComplete:
+        return this.routeCompletion(session, msg);
+      case Method.loggingSetLevel:
+        return void this.setLevel(session, msg);
+      default:
+        return session.send(errorResponse(msg.id, ErrorCode.MethodNotFound, `Method not found: ${msg.method}`));
+    }
+  }
+
+  private async initialize(session: ClientSession, msg: JsonRpcRequest): Promise<void> {
+    const parsed = InitializeParams.safeParse(msg.params);
+    if (!parsed.success) {
+      return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Invalid params: ${describeZodError(parsed.error)}`));
+    }
+    session.protocolVersion = negotiateVersion(parsed.data.protocolVersion);
+    session.clientName = `${parsed.data.clientInfo.name} ${parsed.data.clientInfo.version}`;
+    session.capabilities = parsed.data.capabilities;
+    await this.start(parsed.data.capabilities);
+    const instructions = this.instructions();
+    session.send(
+      resultResponse(msg.id, {
+        protocolVersion: session.protocolVersion,
+        capabilities: this.capabilities(),
+        serverInfo: PROXY_INFO,
+        ...(instructions ? { instructions } : {}),
+      }),
+    );
+  }
+
+  /** What the proxy offers: the union of what ready backends offer; tools always. */
+  capabilities(): Record<string, unknown> {
+    const caps: Record<string, any> = { tools: { listChanged: true } };
+    for (const b of this.registry.list()) {
+      const c = b.init?.capabilities;
+      if (!c || b.state !== 'ready') continue;
+      if (c.prompts) caps.prompts = { listChanged: true };
+      if (c.resources) caps.resources = { subscribe: Boolean(caps.resources?.subscribe || c.resources.subscribe), listChanged: true };
+      if (c.logging) caps.logging = {};
+      if (c.completions) caps.completions = {};
+    }
+    return caps;
+  }
+
+  private instructions(): string | undefined {
+    const parts: string[] = [];
+    for (const b of this.registry.list()) {
+      if (b.state === 'ready' && b.init?.instructions) parts.push(`## ${b.name}\n${b.init.instructions}`);
+    }
+    return parts.length ? parts.join('\n\n') : undefined;
+  }
+
+  private answerList(session: ClientSession, msg: JsonRpcRequest, kind: ListKind): void {
+    const items = this.catalog.list(kind);
+    const { key } = ListKinds[kind];
+    const cursor = msg.params?.cursor;
+    const pageSize = this.options.pageSize;
+    if (cursor === undefined && (pageSize === undefined || items.length <= pageSize)) {
+      return session.send(resultResponse(msg.id, { [key]: items }));
+    }
+    const offset = cursor === undefined ? 0 : decodeCursor(cursor);
+    if (offset === undefined || offset > items.length || pageSize === undefined) {
+      return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Invalid params: unknown cursor ${JSON.stringify(cursor)}`));
+    }
+    const end = offset + pageSize;
+    const page: Record<string, unknown> = { [key]: items.slice(offset, end) };
+    if (end < items.length) page.nextCursor = encodeCursor(end);
+    session.send(resultResponse(msg.id, page));
+  }
+
+  private routeByName(session: ClientSession, msg: JsonRpcRequest, kind: 'tool' | 'prompt'): void {
+    const name = msg.params?.name;
+    if (typeof name !== 'string') {
+      return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, 'Invalid params: name must be a string'));
+    }
+    const owner = kind === 'tool' ? this.catalog.tool(name) : this.catalog.prompt(name);
+    if (!owner) return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Unknown ${kind}: ${name}`));
+    msg.params!.name = owner.original;
+    this.forward(session, msg, owner.server);
+  }
+
+  private routeByUri(session: ClientSession, msg: JsonRpcRequest): void {
+    const uri = msg.params?.uri;
+    if (typeof uri !== 'string') {
+      return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, 'Invalid params: uri must be a string'));
+    }
+    const server = this.catalog.resourceServer(uri) ?? this.soleResourceServer();
+    if (server === undefined) {
+      return session.send(errorResponse(msg.id, ErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { uri }));
+    }
+    if (msg.method === Method.resourcesSubscribe) session.subscriptions.add(uri);
+    else if (msg.method === Method.resourcesUnsubscribe) session.subscriptions.delete(uri);
+    this.forward(session, msg, server);
+  }
+
+  /** A URI nobody lists or templates may still be served (dynamic resources) when only one server has resources. */
+  private soleResourceServer(): string | undefined {
+    const withResources = [...this.registry.list()].filter((b) => b.state === 'ready' && b.init?.capabilities.resources);
+    return withResources.length === 1 ? withResources[0].name : undefined;
+  }
+
+  private routeCompletion(session: ClientSession, msg: JsonRpcRequest): void {
+    const parsed = CompleteParams.safeParse(msg.params);
+    if (!parsed.success) {
+      return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Invalid params: ${describeZodError(parsed.error)}`));
+    }
+    const ref = parsed.data.ref;
+    let server: string | undefined;
+    if (ref.type === 'ref/prompt') {
+      const owner = this.catalog.prompt(ref.name);
+      if (owner) msg.params!.ref.name = owner.original;
+      server = owner?.server;
+    } else {
+      server = this.catalog.templateServer(ref.uri) ?? this.catalog.resourceServer(ref.uri);
+    }
+    if (server === undefined) {
+      const what = ref.type === 'ref/prompt' ? `prompt: ${ref.name}` : `resource template: ${ref.uri}`;
+      return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Unknown ${what}`));
+    }
+    this.forward(session, msg, server);
+  }
+
+  /** Fans the level out to every backend with logging; answers once all have answered. */
+  private async setLevel(session: ClientSession, msg: JsonRpcRequest): Promise<void> {
+    const parsed = SetLevelParams.safeParse(msg.params);
+    if (!parsed.success) {
+      return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Invalid params: ${describeZodError(parsed.error)}`));
+    }
+    const targets = [...this.registry.list()].filter((b) => b.state === 'ready' && b.init?.capabilities.logging);
+    const results = await Promise.allSettled(targets.map((b) => b.request(Method.loggingSetLevel, { level: parsed.data.level })));
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') log.warn(`server "${targets[i].name}": ${errorMessage(r.reason)}`);
+    });
+    session.send(resultResponse(msg.id, {}));
+  }
+
+  private forward(session: ClientSession, msg: JsonRpcRequest, server: string): void {
+    const backend = this.registry.get(server);
+    const token = msg.params?._meta?.progressToken;
+    const request: RoutedRequest = {
+      kind: 'routed',
+      session,
+      clientId: msg.id,
+      method: msg.method,
+      progressToken: isValidId(token) ? token : undefined,
+      backend: backend!,
+      backendId: 0,
+      deadline: 0,
+      maxDeadline: 0,
+    };
+    try {
+      if (!backend) throw new BackendUnavailable(`server "${server}" is not available`);
+      backend.forward(msg, request);
+    } catch (e) {
+      const code = e instanceof BackendUnavailable ? ErrorCode.InternalError : ErrorCode.InvalidRequest;
+      return session.send(errorResponse(request.clientId, code, errorMessage(e)));
+    }
+    session.inflight.set(request.clientId, request);
+  }
+
+  private onClientNotification(session: ClientSession, msg: JsonRpcNotification): void {
+    switch (msg.method) {
+      case Notification.initialized:
+        session.initialized = true;
+        return;
+      case Notification.cancelled: {
+        const parsed = CancelledParams.safeParse(msg.params);
+        const request = parsed.success ? session.inflight.get(parsed.data.requestId) : undefined;
+        if (!request) return log.debug(`session ${session.id}: cancellation of unknown request ignored`);
+        session.inflight.delete(request.clientId);
+        request.backend.cancel(request, parsed.data!.reason ?? 'cancelled by the client');
+        return;
+      }
+      case Notification.rootsListChanged:
+        for (const b of this.registry.list()) if (b.state === 'ready') b.send(msg);
+        return;
+      default:
+        log.debug(`session ${session.id}: notification ${msg.method} not forwarded`);
+    }
+  }
+
+  private onClientResponse(session: ClientSession, msg: JsonRpcResponse): void {
+    const out = msg.id === null ? undefined : session.outbound.take(msg.id);
+    if (!out) return log.debug(`session ${session.id}: answer to unknown id ${JSON.stringify(msg.id)} dropped`);
+    msg.id = out.backendId;
+    out.backend.send(msg);
+  }
+
+  // ---- backend → proxy ---------------------------------------------------------------------
+
+  onRoutedResponse(_backend: Backend, msg: JsonRpcResponse, request: RoutedRequest): void {
+    const session = request.session as ClientSession;
+    if (session.inflight.get(request.clientId) === request) session.inflight.delete(request.clientId);
+    msg.id = request.clientId;
+    session.send(msg);
+  }
+
+  onRoutedFailed(request: RoutedRequest, error: JsonRpcErrorObject): void {
+    const session = request.session as ClientSession;
+    if (session.inflight.get(request.clientId) === request) session.inflight.delete(request.clientId);
+    session.send(errorResponse(request.clientId, error.code, error.message));
+  }
+
+  onBackendMessage(backend: Backend, msg: (JsonRpcRequest | JsonRpcNotification) & Related): void {
+    if ('id' in msg) return this.onBackendRequest(backend, msg as JsonRpcRequest & Related);
+    switch (msg.method) {
+      case Notification.progress: {
+        const request = backend.progressTarget(msg.params?.progressToken);
+        if (!request) return log.debug(`server "${backend.name}": progress for unknown token dropped`);
+        msg.params!.progressToken = request.progressToken!;
+        (msg as Related)[RELATED_ID] = request.clientId;
+        return (request.session as ClientSession).send(msg);
+      }
+      case Notification.message:
+        if (msg.params) msg.params.logger = msg.params.logger ? `${backend.name}/${msg.params.logger}` : backend.name;
+        return this.broadcast(msg);
+      case Notification.resourceUpdated: {
+        const uri = msg.params?.uri;
+        for (const s of this.sessions) if (s.subscriptions.has(uri)) s.send(msg);
+        return;
+      }
+      case Notification.cancelled:
+        return this.onBackendCancelled(backend, msg);
+      case Notification.toolsListChanged:
+      case Notification.promptsListChanged:
+      case Notification.resourcesListChanged:
+        return; // the backend re-lists; clients hear of it through onBackendChanged
+      default:
+        return this.broadcast(msg);
+    }
+  }
+
+  /** A server→client request: goes to the session whose request the backend is serving. */
+  private onBackendRequest(backend: Backend, msg: JsonRpcRequest & Related): void {
+    if (msg.method === Method.ping) return backend.send(resultResponse(msg.id, {}));
+    const session = this.sessionFor(backend, msg[RELATED_ID]);
+    if (!session) {
+      return backend.send(errorResponse(msg.id, ErrorCode.InternalError, `multi-mcp cannot tell which client ${msg.method} is for: no single client has a request in flight at "${backend.name}"`));
+    }
+    const needed = CAPABILITY_FOR[msg.method];
+    if (needed && !session.capabilities[needed]) {
+      return backend.send(errorResponse(msg.id, ErrorCode.MethodNotFound, `the client (${session.clientName}) does not support ${needed}`));
+    }
+    const related = msg[RELATED_ID] ?? this.soleRequestOf(backend, session)?.clientId;
+    const proxyId = session.outbound.add({ backend, backendId: msg.id, method: msg.method });
+    msg.id = proxyId;
+    if (related !== undefined) msg[RELATED_ID] = related;
+    session.send(msg);
+  }
+
+  /** The session of the related request if the wire said; else the only session with requests in flight there. */
+  private sessionFor(backend: Backend, related: JsonRpcId | undefined): ClientSession | undefined {
+    if (related !== undefined) return backend.routedRequest(related)?.session as ClientSession | undefined;
+    let found: ClientSession | undefined;
+    for (const request of backend.routedRequests()) {
+      const s = request.session as ClientSession;
+      if (found && found !== s) return undefined;
+      found = s;
+    }
+    return found;
+  }
+
+  private soleRequestOf(backend: Backend, session: ClientSession): RoutedRequest | undefined {
+    let found: RoutedRequest | undefined;
+    for (const request of backend.routedRequests()) {
+      if (request.session !== session) continue;
+      if (found) return undefined;
+      found = request;
+    }
+    return found;
+  }
+
+  private onBackendCancelled(backend: Backend, msg: JsonRpcNotification): void {
+    const requestId = msg.params?.requestId;
+    for (const s of this.sessions) {
+      for (const [proxyId, out] of s.outbound.entriesList()) {
+        if (out.backend !== backend || out.backendId !== requestId) continue;
+        s.outbound.delete(proxyId);
+        s.send(notification(Notification.cancelled, { ...msg.params, requestId: proxyId }));
+        return;
+      }
+    }
+  }
+
+  onBackendChanged(_backend: Backend, kinds: ListKind[]): void {
+    if (kinds.length === 0) return;
+    this.catalog.invalidate(kinds);
+    if (!this.started) return;
+    for (const k of kinds) this.changed.add(k);
+    this.changeTimer ??= setTimeout(() => this.announceChanges(), LIST_CHANGED_DELAY_MS);
+  }
+
+  /** One list_changed per kind for a burst of backend changes. */
+  private announceChanges(): void {
+    this.changeTimer = undefined;
+    const methods = new Set([...this.changed].map((k) => ListKinds[k].changed));
+    this.changed.clear();
+    for (const method of methods) this.broadcast(notification(method));
+  }
+
+  private broadcast(msg: JsonRpcNotification): void {
+    for (const s of this.sessions) if (s.initialized) s.send(msg);
+  }
+
+  // ---- run-time changes and shutdown ----------------------------------------------------------
+
+  /** Adds and starts a server while running; throws (and keeps nothing) if it cannot start. */
+  async addServer(spec: ServerSpec): Promise<Backend> {
+    return this.registry.add(spec, forwardedCapabilities(this.sharedClientCapabilities()));
+  }
+
+  async removeServer(name: string): Promise<boolean> {
+    return this.registry.remove(name);
+  }
+
+  private sharedClientCapabilities(): Record<string, unknown> {
+    const caps: Record<string, unknown> = {};
+    for (const s of this.sessions) Object.assign(caps, s.capabilities);
+    return caps;
+  }
+
+  /** Answers every request in flight with an error, closes sessions, stops all backends. */
+  async shutdown(reason = 'multi-mcp is shutting down'): Promise<void> {
+    clearTimeout(this.changeTimer);
+    for (const s of [...this.sessions]) {
+      for (const request of s.inflight.values()) s.send(errorResponse(request.clientId, ErrorCode.InternalError, reason));
+      this.closeSession(s, reason);
+    }
+    await this.registry.stopAll();
+  }
+}
+
+const CAPABILITY_FOR: Record<string, string | undefined> = {
+  [Method.samplingCreateMessage]: 'sampling',
+  [Method.elicitationCreate]: 'elicitation',
+  [Method.rootsList]: 'roots',
+};
+
+function forwardedCapabilities(client: Record<string, unknown>): Record<string, unknown> {
+  const caps: Record<string, unknown> = {};
+  for (const key of FORWARDED_CLIENT_CAPABILITIES) if (client[key]) caps[key] = client[key];
+  return caps;
+}

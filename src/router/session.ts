@@ -1,0 +1,45 @@
+// One connected client: what it said at initialize, its requests in flight at backends (by its
+// own id), the requests backends sent it (by proxy-allocated id), and its subscriptions.
+import type { Message } from 'vscode-jsonrpc/node';
+import type { JsonRpcId } from '../../protocol/jsonrpc.js';
+import type { Backend, RoutedRequest } from '../backends/backend.js';
+import { errorMessage, log } from '../log.js';
+import type { MessageChannel } from '../transports/channel.js';
+import { PendingTable } from './ids.js';
+
+/** A backend's request sent on to this client, waiting for the client's answer. */
+export interface OutboundRequest {
+  backend: Backend;
+  backendId: JsonRpcId;
+  method: string;
+}
+
+let nextSessionNumber = 1;
+
+export class ClientSession {
+  readonly id: string;
+  initialized = false;
+  protocolVersion: string | undefined;
+  clientName = 'unknown client';
+  capabilities: Record<string, unknown> = {};
+  readonly inflight = new Map<JsonRpcId, RoutedRequest>();
+  readonly outbound = new PendingTable<OutboundRequest>();
+  readonly subscriptions = new Set<string>();
+  closed = false;
+
+  constructor(
+    readonly channel: MessageChannel,
+    id?: string,
+  ) {
+    this.id = id ?? `s${nextSessionNumber++}`;
+  }
+
+  send(msg: object): void {
+    if (this.closed) return;
+    try {
+      this.channel.writer.send(msg as Message);
+    } catch (e) {
+      log.warn(`cannot send to client session ${this.id}: ${errorMessage(e)}`);
+    }
+  }
+}
