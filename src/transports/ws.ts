@@ -1,0 +1,63 @@
+// One JSON-RPC message per WebSocket text frame, on either end (our /ws front, ws:// backends).
+import type { RawData, WebSocket } from 'ws';
+import { ErrorCode } from '../../protocol/jsonrpc.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, McpReader, McpWriter, type MessageChannel } from './channel.js';
+
+export const MCP_SUBPROTOCOL = 'mcp';
+
+class WsReader extends McpReader {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly maxMessageBytes: number,
+  ) {
+    super();
+  }
+
+  protected startListening(): void {
+    this.socket.on('message', (data: RawData, isBinary: boolean) => this.onFrame(data, isBinary));
+    this.socket.on('close', () => this.closeOnce());
+    this.socket.on('error', (err) => this.fireError(err));
+  }
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (buf.length > this.maxMessageBytes) {
+      this.fireInvalid({ code: ErrorCode.InvalidRequest, message: `Invalid Request: message larger than ${this.maxMessageBytes} bytes`, id: null });
+      return;
+    }
+    // Binary frames are accepted as UTF-8 text: some clients send JSON that way.
+    void isBinary;
+    this.deliverText(buf.toString('utf8'));
+  }
+}
+
+class WsWriter extends McpWriter {
+  constructor(private readonly socket: WebSocket) {
+    super();
+    socket.on('close', () => this.fireClose());
+  }
+
+  sendText(text: string): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(text, (err) => {
+      if (err) this.fireError(err, undefined, ++this.errorCount);
+    });
+  }
+
+  end(): void {
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) this.socket.close(1000);
+  }
+}
+
+export function wsChannel(socket: WebSocket, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): MessageChannel {
+  const reader = new WsReader(socket, maxMessageBytes);
+  const writer = new WsWriter(socket);
+  return {
+    reader,
+    writer,
+    close() {
+      writer.end();
+      reader.dispose();
+    },
+  };
+}
