@@ -14,19 +14,18 @@ class WsReader extends McpReader {
   }
 
   protected startListening(): void {
-    this.socket.on('message', (data: RawData, isBinary: boolean) => this.onFrame(data, isBinary));
+    // Binary frames are decoded as UTF-8 text too: some clients send JSON that way.
+    this.socket.on('message', (data: RawData) => this.onFrame(data));
     this.socket.on('close', () => this.closeOnce());
     this.socket.on('error', (err) => this.fireError(err));
   }
 
-  private onFrame(data: RawData, isBinary: boolean): void {
+  private onFrame(data: RawData): void {
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
     if (buf.length > this.maxMessageBytes) {
       this.fireInvalid({ code: ErrorCode.InvalidRequest, message: `Invalid Request: message larger than ${this.maxMessageBytes} bytes`, id: null });
       return;
     }
-    // Binary frames are accepted as UTF-8 text: some clients send JSON that way.
-    void isBinary;
     this.deliverText(buf.toString('utf8'));
   }
 }
