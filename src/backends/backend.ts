@@ -67,18 +67,30 @@ export interface BackendOptions {
 
 const EMPTY_CATALOG: Catalog = Object.freeze({ tools: [], prompts: [], resources: [], resourceTemplates: [] });
 const MAX_PAGES = 1000;
+const MAX_TRACKED_ELICITATIONS = 1000;
+
+const ALL_KINDS: ListKind[] = ['tools', 'prompts', 'resources', 'resourceTemplates'];
 
 export class Backend {
   state: BackendState = 'starting';
+  /** Set for a per-client instance: the session it serves (opaque to the backend). */
+  owner: unknown;
   lastError: string | undefined;
   transport: string;
   init: InitializeResult | undefined;
+  /** The last lists the server gave; kept while it restarts so exposed names stay stable. */
   catalog: Catalog = EMPTY_CATALOG;
+  /** Restarts since the last stable period (drives the backoff). */
+  restarts = 0;
+  private readySince = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private clientCapabilities: Record<string, unknown> = {};
   private connection: BackendConnection | undefined;
   private readonly pending = new PendingTable<Pending>();
   private readonly requestTimeoutMs: number;
   private refreshing: Promise<void> | undefined;
   private readonly dirty = new Set<ListKind>();
+  private readonly elicitations = new Map<unknown, unknown>();
 
   constructor(
     readonly spec: ServerSpec,
@@ -100,8 +112,13 @@ export class Backend {
     return this.pending.size;
   }
 
-  /** Connects, initializes with the given client capabilities, and lists everything. */
-  async start(clientCapabilities: Record<string, unknown>): Promise<void> {
+  /**
+   * Connects, initializes with the given client capabilities, and lists everything. With
+   * `retry`, a failure schedules another attempt with backoff (per the spec's restart policy).
+   */
+  async start(clientCapabilities: Record<string, unknown>, retry = true): Promise<void> {
+    clearTimeout(this.restartTimer);
+    this.clientCapabilities = clientCapabilities;
     this.setState('starting');
     try {
       const connection = await this.connect();
@@ -120,7 +137,8 @@ export class Backend {
       this.catalog = await this.listCatalog();
       if (this.connection !== connection) throw new Error(this.lastError ?? 'connection lost');
       this.lastError = undefined;
-      this.setState('ready', ['tools', 'prompts', 'resources', 'resourceTemplates']);
+      this.readySince = Date.now();
+      this.setState('ready', ALL_KINDS);
       log.info(
         `server "${this.name}" ready over ${this.transport} (${this.init.serverInfo.name} ${this.init.serverInfo.version}, ` +
           `protocol ${this.init.protocolVersion}): ${this.catalog.tools.length} tools, ${this.catalog.prompts.length} prompts, ` +
@@ -129,10 +147,11 @@ export class Backend {
     } catch (e) {
       if (this.state === 'stopped') throw e; // stopped while starting: nothing to report
       this.lastError = errorMessage(e);
-      log.error(`server "${this.name}" failed to start: ${this.lastError}`);
+      (this.restarts === 0 ? log.error : log.warn)(`server "${this.name}" failed to start: ${this.lastError}`);
       this.failPending(`server "${this.name}" failed to start`);
       await this.closeConnection();
-      this.setState('failed');
+      if (retry && this.spec.restart.enabled) this.scheduleRestart();
+      else this.setState('failed');
       throw e;
     }
   }
@@ -215,6 +234,19 @@ export class Backend {
     for (const entry of this.pending.values()) if (entry.kind === 'routed') yield entry;
   }
 
+  /** Remembers which session a URL-mode elicitation went to, for its completion notification. */
+  noteElicitation(elicitationId: unknown, session: unknown): void {
+    if (typeof elicitationId !== 'string') return;
+    if (this.elicitations.size >= MAX_TRACKED_ELICITATIONS) this.elicitations.delete(this.elicitations.keys().next().value);
+    this.elicitations.set(elicitationId, session);
+  }
+
+  takeElicitation(elicitationId: unknown): unknown {
+    const session = this.elicitations.get(elicitationId);
+    this.elicitations.delete(elicitationId);
+    return session;
+  }
+
   /** Ours-to-ask requests (initialize, lists, setLevel). */
   request(method: string, params: Record<string, unknown> | undefined, timeoutMs = this.requestTimeoutMs): Promise<any> {
     if (!this.connection) return Promise.reject(new Error('not connected'));
@@ -285,7 +317,7 @@ export class Backend {
 
   private async listCatalog(): Promise<Catalog> {
     const [tools, prompts, resources, resourceTemplates] = await Promise.all(
-      (['tools', 'prompts', 'resources', 'resourceTemplates'] as const).map((kind) => this.listAll(kind)),
+      ALL_KINDS.map((kind) => this.listAll(kind)),
     );
     return { tools, prompts, resources, resourceTemplates } as Catalog;
   }
@@ -340,10 +372,26 @@ export class Backend {
     if (this.connection !== connection) return;
     this.connection = undefined;
     this.lastError = reason;
-    if (this.state === 'ready') log.error(`server "${this.name}" ${reason}`);
+    const wasReady = this.state === 'ready';
+    if (wasReady) log.error(`server "${this.name}" ${reason}`);
     this.failPending(`server "${this.name}" ${reason}`);
-    this.catalog = EMPTY_CATALOG;
-    this.setState('failed', ['tools', 'prompts', 'resources', 'resourceTemplates']);
+    void connection.close(); // reap what is left of it (process group, sockets)
+    if (!wasReady) return; // a start in progress fails on its own and decides about restarting
+    if (this.spec.restart.enabled) this.scheduleRestart(ALL_KINDS);
+    else this.setState('failed', ALL_KINDS);
+  }
+
+  /** Exponential backoff: initialDelay doubling up to maxDelay, reset after a stable period. */
+  private scheduleRestart(kinds: ListKind[] = []): void {
+    const { initialDelayMs, maxDelayMs, stableMs } = this.spec.restart;
+    if (this.readySince && Date.now() - this.readySince >= stableMs) this.restarts = 0;
+    this.readySince = 0;
+    const delay = Math.min(initialDelayMs * 2 ** this.restarts, maxDelayMs);
+    this.restarts++;
+    log.info(`server "${this.name}" restarting in ${delay} ms (attempt ${this.restarts})`);
+    this.setState('restarting', kinds);
+    this.restartTimer = setTimeout(() => this.start(this.clientCapabilities).catch(() => {}), delay);
+    this.restartTimer.unref();
   }
 
   /** Every waiting request gets an error now: nothing may hang on a backend that is gone. */
@@ -357,10 +405,10 @@ export class Backend {
   /** Stops the backend for good (removal or shutdown). */
   async stop(reason = 'stopped'): Promise<void> {
     if (this.state === 'stopped') return;
-    const hadCatalog = this.catalog !== EMPTY_CATALOG;
+    clearTimeout(this.restartTimer);
+    const wasListed = this.state === 'ready';
     this.failPending(`server "${this.name}" ${reason}`);
-    this.catalog = EMPTY_CATALOG;
-    this.setState('stopped', hadCatalog ? ['tools', 'prompts', 'resources', 'resourceTemplates'] : []);
+    this.setState('stopped', wasListed ? ALL_KINDS : []);
     await this.closeConnection();
   }
 

@@ -7,6 +7,7 @@ const SWEEP_INTERVAL_MS = 250;
 
 export class Registry {
   private readonly backends = new Map<string, Backend>();
+  private readonly instances = new Set<Backend>();
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: BackendOptions) {}
@@ -23,6 +24,19 @@ export class Registry {
     return this.backends.has(name);
   }
 
+  /** A backend for one client session (per-client servers): not registered, not swept here. */
+  instance(spec: ServerSpec, owner: unknown): Backend {
+    const backend = new Backend(spec, this.options);
+    backend.owner = owner;
+    this.instances.add(backend);
+    return backend;
+  }
+
+  /** Forgets a per-client instance once stopped. */
+  release(backend: Backend): void {
+    this.instances.delete(backend);
+  }
+
   /** Registers a backend without starting it. */
   create(spec: ServerSpec): Backend {
     if (this.backends.has(spec.name)) throw new Error(`a server named "${spec.name}" already exists`);
@@ -30,6 +44,10 @@ export class Registry {
     this.backends.set(spec.name, backend);
     this.startSweeping();
     return backend;
+  }
+
+  isRegistered(backend: Backend): boolean {
+    return this.backends.get(backend.name) === backend;
   }
 
   /**
@@ -44,7 +62,7 @@ export class Registry {
   async add(spec: ServerSpec, clientCapabilities: Record<string, unknown>): Promise<Backend> {
     const backend = this.create(spec);
     try {
-      await backend.start(clientCapabilities);
+      await backend.start(clientCapabilities, false);
       return backend;
     } catch (e) {
       this.backends.delete(spec.name);
@@ -64,7 +82,9 @@ export class Registry {
   async stopAll(reason = 'is shutting down'): Promise<void> {
     clearInterval(this.sweeper);
     this.sweeper = undefined;
-    await Promise.allSettled([...this.backends.values()].map((b) => b.stop(reason)));
+    const all = [...this.backends.values(), ...this.instances];
+    this.instances.clear();
+    await Promise.allSettled(all.map((b) => b.stop(reason)));
   }
 
   private startSweeping(): void {
@@ -72,6 +92,7 @@ export class Registry {
     this.sweeper = setInterval(() => {
       const now = Date.now();
       for (const b of this.backends.values()) b.sweep(now);
+      for (const b of this.instances) b.sweep(now);
     }, SWEEP_INTERVAL_MS);
     this.sweeper.unref();
   }

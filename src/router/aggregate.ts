@@ -52,10 +52,10 @@ export class MergedCatalog {
     return this.promptNames.get(name);
   }
 
-  /** Every exposed tool with its owner (for the admin API). */
+  /** Every listed tool with its owner (for the admin API). */
   toolOwners(): { name: string; server: string; original: string }[] {
     this.refresh('tools');
-    return [...this.toolNames.entries()].map(([name, owner]) => ({ name, ...owner }));
+    return this.tools.map(({ name }) => ({ name, ...this.toolNames.get(name)! }));
   }
 
   /** The server for a URI: listed exactly, else the first template that matches. */
@@ -81,12 +81,12 @@ export class MergedCatalog {
     switch (kind) {
       case 'tools':
         this.toolNames = new NameTable(this.naming, 'tool');
-        this.tools = exposeAll(backends, 'tools', this.toolNames);
+        this.tools = exposeAll([...this.backends()], 'tools', this.toolNames);
         this.report(this.toolNames.problems);
         break;
       case 'prompts':
         this.promptNames = new NameTable(this.naming, 'prompt');
-        this.prompts = exposeAll(backends, 'prompts', this.promptNames);
+        this.prompts = exposeAll([...this.backends()], 'prompts', this.promptNames);
         this.report(this.promptNames.problems);
         break;
       case 'resources': {
@@ -129,12 +129,18 @@ export class MergedCatalog {
   }
 }
 
+/**
+ * Names every known item, listed or not: a backend that is restarting keeps its names (so they
+ * stay stable and a call gets "server is restarting", not "unknown tool"), but only ready
+ * backends' items are listed.
+ */
 function exposeAll<T extends { name: string }>(backends: Backend[], kind: 'tools' | 'prompts', table: NameTable): T[] {
   const out: T[] = [];
   for (const b of backends) {
+    const listed = b.state === 'ready';
     for (const item of b.catalog[kind] as unknown as T[]) {
       const name = table.add(b.name, item.name);
-      if (name !== undefined) out.push(name === item.name ? item : { ...item, name });
+      if (name !== undefined && listed) out.push(name === item.name ? item : { ...item, name });
     }
   }
   return out;

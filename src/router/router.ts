@@ -5,7 +5,7 @@
 // message, write it; the answer comes back with one map lookup and the client's id restored.
 import type { Message } from 'vscode-jsonrpc/node';
 import { ErrorCode, errorResponse, isValidId, notification, resultResponse, type JsonRpcErrorObject, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
-import { CancelledParams, CompleteParams, describeZodError, InitializeParams, ListKinds, Method, Notification, SetLevelParams, type ListKind } from '../../protocol/mcp.js';
+import { CancelledParams, CompleteParams, describeZodError, InitializeParams, ListKinds, LoggingLevels, Method, Notification, SetLevelParams, type ListKind } from '../../protocol/mcp.js';
 import { negotiateVersion } from '../../protocol/versions.js';
 import { BackendUnavailable, type Backend, type BackendListener, type BackendOptions, type RoutedRequest } from '../backends/backend.js';
 import { Registry } from '../backends/registry.js';
@@ -35,6 +35,8 @@ export class Router implements BackendListener {
   private readonly sessions = new Set<ClientSession>();
   private startup: Promise<void> | undefined;
   private started = false;
+  /** The session whose initialize started the backends (stdio mode): it may adopt per-client ones. */
+  private startedBy: ClientSession | undefined;
   private readonly changed = new Set<ListKind>();
   private changeTimer: NodeJS.Timeout | undefined;
 
@@ -80,7 +82,21 @@ export class Router implements BackendListener {
     for (const out of session.outbound.drain()) {
       out.backend.send(errorResponse(out.backendId, ErrorCode.InternalError, `${reason} before answering ${out.method}`));
     }
+    for (const uri of session.subscriptions) this.dropSubscription(uri);
+    for (const { backend } of session.instances.values()) {
+      if (this.registry.isRegistered(backend)) continue; // adopted: stops with the proxy
+      void backend.stop(reason).then(() => this.registry.release(backend));
+    }
     session.channel.close();
+  }
+
+  /** Unsubscribes at the backend once no session wants updates of the URI any more. */
+  private dropSubscription(uri: string): void {
+    for (const s of this.sessions) if (s.subscriptions.has(uri)) return;
+    const server = this.catalog.resourceServer(uri) ?? this.soleResourceServer();
+    const backend = server === undefined ? undefined : this.registry.get(server);
+    if (backend?.state !== 'ready' || backend.spec.session === 'per-client') return;
+    backend.request(Method.resourcesUnsubscribe, { uri }).catch((e) => log.debug(`unsubscribe ${uri}: ${errorMessage(e)}`));
   }
 
   get sessionCount(): number {
@@ -141,6 +157,7 @@ export class Router implements BackendListener {
     session.protocolVersion = negotiateVersion(parsed.data.protocolVersion);
     session.clientName = `${parsed.data.clientInfo.name} ${parsed.data.clientInfo.version}`;
     session.capabilities = parsed.data.capabilities;
+    if (!this.startup) this.startedBy = session;
     await this.start(parsed.data.capabilities);
     const instructions = this.instructions();
     session.send(
@@ -214,7 +231,12 @@ export class Router implements BackendListener {
       return session.send(errorResponse(msg.id, ErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { uri }));
     }
     if (msg.method === Method.resourcesSubscribe) session.subscriptions.add(uri);
-    else if (msg.method === Method.resourcesUnsubscribe) session.subscriptions.delete(uri);
+    else if (msg.method === Method.resourcesUnsubscribe) {
+      session.subscriptions.delete(uri);
+      // Other clients of a shared backend still want updates: keep the backend's subscription.
+      const shared = this.registry.get(server)?.spec.session !== 'per-client';
+      if (shared && [...this.sessions].some((s) => s.subscriptions.has(uri))) return session.send(resultResponse(msg.id, {}));
+    }
     this.forward(session, msg, server);
   }
 
@@ -251,7 +273,11 @@ export class Router implements BackendListener {
     if (!parsed.success) {
       return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Invalid params: ${describeZodError(parsed.error)}`));
     }
-    const targets = [...this.registry.list()].filter((b) => b.state === 'ready' && b.init?.capabilities.logging);
+    session.logLevel = LoggingLevels.indexOf(parsed.data.level);
+    const candidates = new Set<Backend>();
+    for (const b of this.registry.list()) if (b.owner === undefined || b.owner === session) candidates.add(b);
+    for (const { backend } of session.instances.values()) candidates.add(backend);
+    const targets = [...candidates].filter((b) => b.state === 'ready' && b.init?.capabilities.logging);
     const results = await Promise.allSettled(targets.map((b) => b.request(Method.loggingSetLevel, { level: parsed.data.level })));
     results.forEach((r, i) => {
       if (r.status === 'rejected') log.warn(`server "${targets[i].name}": ${errorMessage(r.reason)}`);
@@ -260,7 +286,38 @@ export class Router implements BackendListener {
   }
 
   private forward(session: ClientSession, msg: JsonRpcRequest, server: string): void {
-    const backend = this.registry.get(server);
+    const proto = this.registry.get(server);
+    if (proto?.spec.session !== 'per-client') return this.forwardTo(session, msg, server, proto);
+    const instance = this.instanceFor(session, proto);
+    if (instance.backend.state === 'starting') {
+      instance.ready.then(
+        () => this.forwardTo(session, msg, server, instance.backend),
+        (e) => session.send(errorResponse(msg.id, ErrorCode.InternalError, `server "${server}" failed to start: ${errorMessage(e)}`)),
+      );
+    } else this.forwardTo(session, msg, server, instance.backend);
+  }
+
+  /**
+   * The session's own instance of a per-client server, started on first use. The session that
+   * started the proxy (stdio mode) adopts the registered one: it was initialized with its capabilities.
+   */
+  private instanceFor(session: ClientSession, proto: Backend): { backend: Backend; ready: Promise<void> } {
+    let instance = session.instances.get(proto.name);
+    if (instance) return instance;
+    if (session === this.startedBy && proto.owner === undefined) {
+      proto.owner = session;
+      instance = { backend: proto, ready: Promise.resolve() };
+    } else {
+      const backend = this.registry.instance(proto.spec, session);
+      const ready = backend.start(forwardedCapabilities(session.capabilities));
+      ready.catch(() => {}); // reported through the requests waiting on it
+      instance = { backend, ready };
+    }
+    session.instances.set(proto.name, instance);
+    return instance;
+  }
+
+  private forwardTo(session: ClientSession, msg: JsonRpcRequest, server: string, backend: Backend | undefined): void {
     const token = msg.params?._meta?.progressToken;
     const request: RoutedRequest = {
       kind: 'routed',
@@ -297,7 +354,8 @@ export class Router implements BackendListener {
         return;
       }
       case Notification.rootsListChanged:
-        for (const b of this.registry.list()) if (b.state === 'ready') b.send(msg);
+        for (const b of this.registry.list()) if (b.state === 'ready' && b.owner === undefined) b.send(msg);
+        for (const { backend } of session.instances.values()) if (backend.state === 'ready') backend.send(msg);
         return;
       default:
         log.debug(`session ${session.id}: notification ${msg.method} not forwarded`);
@@ -336,12 +394,21 @@ export class Router implements BackendListener {
         (msg as Related)[RELATED_ID] = request.clientId;
         return (request.session as ClientSession).send(msg);
       }
-      case Notification.message:
+      case Notification.message: {
         if (msg.params) msg.params.logger = msg.params.logger ? `${backend.name}/${msg.params.logger}` : backend.name;
-        return this.broadcast(msg);
+        const level = LoggingLevels.indexOf(msg.params?.level);
+        for (const s of this.audience(backend)) if (s.logLevel === undefined || level >= s.logLevel) s.send(msg);
+        return;
+      }
       case Notification.resourceUpdated: {
         const uri = msg.params?.uri;
-        for (const s of this.sessions) if (s.subscriptions.has(uri)) s.send(msg);
+        for (const s of this.audience(backend)) if (s.subscriptions.has(uri)) s.send(msg);
+        return;
+      }
+      case Notification.elicitationComplete: {
+        const session = backend.takeElicitation(msg.params?.elicitationId) as ClientSession | undefined;
+        if (session) session.send(msg);
+        else log.debug(`server "${backend.name}": elicitation completion for an unknown elicitation dropped`);
         return;
       }
       case Notification.cancelled:
@@ -351,8 +418,14 @@ export class Router implements BackendListener {
       case Notification.resourcesListChanged:
         return; // the backend re-lists; clients hear of it through onBackendChanged
       default:
-        return this.broadcast(msg);
+        for (const s of this.audience(backend)) s.send(msg);
     }
+  }
+
+  /** The sessions a backend's notifications concern: its owner for a per-client instance, else all. */
+  private audience(backend: Backend): Iterable<ClientSession> {
+    if (backend.owner) return (backend.owner as ClientSession).initialized ? [backend.owner as ClientSession] : [];
+    return [...this.sessions].filter((s) => s.initialized);
   }
 
   /** A server→client request: goes to the session whose request the backend is serving. */
@@ -366,7 +439,8 @@ export class Router implements BackendListener {
     if (needed && !session.capabilities[needed]) {
       return backend.send(errorResponse(msg.id, ErrorCode.MethodNotFound, `the client (${session.clientName}) does not support ${needed}`));
     }
-    const related = msg[RELATED_ID] ?? this.soleRequestOf(backend, session)?.clientId;
+    if (msg.method === Method.elicitationCreate) backend.noteElicitation(msg.params?.elicitationId, session);
+    const related = this.clientIdOf(backend, msg[RELATED_ID]) ?? this.soleRequestOf(backend, session)?.clientId;
     const proxyId = session.outbound.add({ backend, backendId: msg.id, method: msg.method });
     msg.id = proxyId;
     if (related !== undefined) msg[RELATED_ID] = related;
@@ -375,7 +449,9 @@ export class Router implements BackendListener {
 
   /** The session of the related request if the wire said; else the only session with requests in flight there. */
   private sessionFor(backend: Backend, related: JsonRpcId | undefined): ClientSession | undefined {
+    if (backend.owner) return backend.owner as ClientSession;
     if (related !== undefined) return backend.routedRequest(related)?.session as ClientSession | undefined;
+    if (this.sessions.size === 1) return this.sessions.values().next().value; // only one client: no one else to confuse
     let found: ClientSession | undefined;
     for (const request of backend.routedRequests()) {
       const s = request.session as ClientSession;
@@ -383,6 +459,11 @@ export class Router implements BackendListener {
       found = s;
     }
     return found;
+  }
+
+  /** The client's id of the request a backend message relates to (the wire gave the backend's id). */
+  private clientIdOf(backend: Backend, related: JsonRpcId | undefined): JsonRpcId | undefined {
+    return related === undefined ? undefined : backend.routedRequest(related)?.clientId;
   }
 
   private soleRequestOf(backend: Backend, session: ClientSession): RoutedRequest | undefined {
@@ -407,8 +488,8 @@ export class Router implements BackendListener {
     }
   }
 
-  onBackendChanged(_backend: Backend, kinds: ListKind[]): void {
-    if (kinds.length === 0) return;
+  onBackendChanged(backend: Backend, kinds: ListKind[]): void {
+    if (kinds.length === 0 || !this.registry.isRegistered(backend)) return;
     this.catalog.invalidate(kinds);
     if (!this.started) return;
     for (const k of kinds) this.changed.add(k);

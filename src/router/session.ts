@@ -25,6 +25,10 @@ export class ClientSession {
   readonly inflight = new Map<JsonRpcId, RoutedRequest>();
   readonly outbound = new PendingTable<OutboundRequest>();
   readonly subscriptions = new Set<string>();
+  /** Per-client backend instances of this session, by server name, with their start-up. */
+  readonly instances = new Map<string, { backend: Backend; ready: Promise<void> }>();
+  /** Set by logging/setLevel: notifications/message below it are not sent to this client. */
+  logLevel: number | undefined;
   closed = false;
 
   constructor(
