@@ -6,6 +6,7 @@ import { isSupportedVersion, LATEST_PROTOCOL_VERSION } from '../../protocol/vers
 import type { ServerSpec } from '../config/spec.js';
 import { errorMessage, log } from '../log.js';
 import { PendingTable } from '../router/ids.js';
+import { tapChannel, type Recorder } from '../record/recorder.js';
 import type { InvalidMessage } from '../transports/channel.js';
 import type { BackendConnection, Connector } from './connection.js';
 import { PROXY_INFO } from '../proxy-info.js';
@@ -63,6 +64,8 @@ export interface BackendOptions {
   /** Upper bound for a request whose deadline progress notifications keep extending. */
   maxRequestMs: number;
   maxMessageBytes?: number;
+  /** --record: sees every message to and from the backend. */
+  recorder?: Recorder;
 }
 
 const EMPTY_CATALOG: Catalog = Object.freeze({ tools: [], prompts: [], resources: [], resourceTemplates: [] });
@@ -168,6 +171,7 @@ export class Backend {
       connecting.then((late) => late.close(), () => {}); // a connection arriving after the deadline is not leaked
       throw e;
     }
+    if (this.options.recorder) tapChannel(connection.channel, this.options.recorder, this.name, 'backend>proxy', 'proxy>backend');
     this.connection = connection;
     this.transport = connection.transport;
     const { reader } = connection.channel;

@@ -12,6 +12,7 @@ import { Registry } from '../backends/registry.js';
 import type { ServerSpec } from '../config/spec.js';
 import { errorMessage, log } from '../log.js';
 import { PROXY_INFO } from '../proxy-info.js';
+import { tapChannel } from '../record/recorder.js';
 import { RELATED_ID, type MessageChannel, type Related } from '../transports/channel.js';
 import { decodeCursor, encodeCursor, MergedCatalog } from './aggregate.js';
 import type { NamingOptions } from './names.js';
@@ -65,6 +66,7 @@ export class Router implements BackendListener {
 
   openSession(channel: MessageChannel, id?: string): ClientSession {
     const session = new ClientSession(channel, id);
+    if (this.options.recorder) tapChannel(channel, this.options.recorder, session.id, 'client>proxy', 'proxy>client');
     this.sessions.add(session);
     channel.reader.listen((msg: Message) => this.fromClient(session, msg as Incoming));
     channel.reader.onInvalid((bad) => session.send(errorResponse(bad.id, bad.code, bad.message)));

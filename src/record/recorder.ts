@@ -1,0 +1,68 @@
+// --record FILE: every message crossing the proxy, appended to a JSONL transcript as it crosses.
+// Only messages are written (never config, env or headers), each serialized at the moment it
+// crosses, before the router rewrites ids or names in place.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { Message } from 'vscode-jsonrpc/node';
+import type { MessageChannel } from '../transports/channel.js';
+
+/** Who sent a message to whom; `peer` is the session id (client) or server name (backend). */
+export type Direction = 'client>proxy' | 'proxy>client' | 'proxy>backend' | 'backend>proxy';
+
+export interface TranscriptLine {
+  /** Milliseconds since the recording started (monotonic). */
+  t: number;
+  dir: Direction;
+  /** Client session id for client directions, server name for backend directions. */
+  peer: string;
+  msg: unknown;
+}
+
+export interface Recorder {
+  record(dir: Direction, peer: string, msg: unknown): void;
+  close(): Promise<void>;
+}
+
+export class FileRecorder implements Recorder {
+  private readonly out: WriteStream;
+  private readonly start = performance.now();
+
+  constructor(path: string) {
+    this.out = createWriteStream(path, { flags: 'a' });
+  }
+
+  record(dir: Direction, peer: string, msg: unknown): void {
+    const t = Math.round((performance.now() - this.start) * 1000) / 1000;
+    this.out.write(`${JSON.stringify({ t, dir, peer, msg })}\n`);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.out.end(resolve));
+  }
+}
+
+/**
+ * Makes a channel report what it reads and writes. `inbound` is the direction of what the
+ * reader delivers (e.g. client>proxy), `outbound` of what the writer sends.
+ */
+export function tapChannel(
+  channel: MessageChannel,
+  recorder: Recorder,
+  peer: string,
+  inbound: Direction,
+  outbound: Direction,
+): MessageChannel {
+  const { reader, writer } = channel;
+  const listen = reader.listen.bind(reader);
+  reader.listen = (callback) =>
+    listen((msg: Message) => {
+      recorder.record(inbound, peer, msg);
+      callback(msg);
+    });
+  const send = writer.send.bind(writer);
+  writer.send = (msg: Message) => {
+    recorder.record(outbound, peer, msg);
+    send(msg);
+  };
+  return channel;
+}
