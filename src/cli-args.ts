@@ -1,5 +1,6 @@
 // Command-line flags: parsing, validation and the --help text. No side effects.
 import { parseArgs } from 'node:util';
+import { normalizeOrigin } from './http/security.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 
 export interface CliOptions {
@@ -14,6 +15,10 @@ export interface CliOptions {
   connectTimeoutMs: number;
   pageSize?: number;
   maxMessageBytes: number;
+  /** HTTP mode: browser origins allowed besides localhost (normalized), or "*". */
+  allowOrigins: string[];
+  /** HTTP mode: largest accepted POST body. */
+  maxBodyBytes: number;
   help: boolean;
   version: boolean;
 }
@@ -36,6 +41,12 @@ Options:
   --connect-timeout MS     connect + initialize timeout per backend at start (default: 30000)
   --page-size N            paginate merged lists to clients, N items per page (default: no pagination)
   --max-message-size BYTES largest accepted message (default: 16777216)
+  --allow-origin ORIGIN    HTTP mode: also accept browser requests from ORIGIN, e.g. https://app.example.com
+                           (repeatable; "*" accepts any). Loopback origins are always accepted.
+  --max-body BYTES         HTTP mode: largest accepted POST body (default: 4194304)
+
+Environment:
+  MULTI_MCP_API_KEY        HTTP mode: require "Authorization: Bearer <key>" on every route but /health
   -h, --help               show this help
   -v, --version            show the version
 `;
@@ -70,6 +81,8 @@ export function parseCli(argv: string[]): CliOptions {
         'connect-timeout': { type: 'string' },
         'page-size': { type: 'string' },
         'max-message-size': { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
+        'max-body': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -88,6 +101,13 @@ export function parseCli(argv: string[]): CliOptions {
   if (values.separator !== undefined && (values.separator.length < 1 || values.separator.length > 8)) {
     throw new UsageError('--separator must be 1 to 8 characters');
   }
+  const allowOrigins = (values['allow-origin'] ?? []).map((value) => {
+    try {
+      return normalizeOrigin(value);
+    } catch {
+      throw new UsageError(`--allow-origin must be an origin like https://app.example.com or "*", got "${value}"`);
+    }
+  });
   return {
     config: values.config ?? 'mcp.json',
     transport: transport === 'stdio' ? 'stdio' : 'http',
@@ -100,6 +120,8 @@ export function parseCli(argv: string[]): CliOptions {
     connectTimeoutMs: positiveInt('--connect-timeout', values['connect-timeout'], 30_000),
     pageSize: positiveInt('--page-size', values['page-size']),
     maxMessageBytes: positiveInt('--max-message-size', values['max-message-size'], 16 * 1024 * 1024),
+    allowOrigins,
+    maxBodyBytes: positiveInt('--max-body', values['max-body'], 4 * 1024 * 1024),
     help: values.help ?? false,
     version: values.version ?? false,
   };

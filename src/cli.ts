@@ -3,6 +3,7 @@
 import { parseCli, USAGE, UsageError, type CliOptions } from './cli-args.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { connect } from './connectors.js';
+import { startHttpServer, type HttpServer } from './http/server.js';
 import { errorMessage, log, setLogLevel } from './log.js';
 import { PROXY_INFO } from './proxy-info.js';
 import { DEFAULT_SEPARATOR, separatorIsStrict } from './router/names.js';
@@ -37,8 +38,37 @@ function serveStdio(router: Router, opts: CliOptions): void {
   process.stdout.on('error', (e) => void shutdown(router, `stdout: ${e.message}`));
 }
 
+/** HTTP mode: every remote front and the admin API on one port; backends start at once. */
+async function serveHttp(router: Router, opts: CliOptions): Promise<HttpServer> {
+  const apiKey = process.env.MULTI_MCP_API_KEY || undefined;
+  let http: HttpServer;
+  try {
+    http = await startHttpServer(router, {
+      host: opts.host,
+      port: opts.port,
+      apiKey,
+      allowedOrigins: opts.allowOrigins,
+      maxBodyBytes: opts.maxBodyBytes,
+      maxMessageBytes: opts.maxMessageBytes,
+    });
+  } catch (e) {
+    log.error(`cannot listen on ${opts.host}:${opts.port}: ${errorMessage(e)}`);
+    process.exit(1);
+  }
+  log.info(`listening on ${http.url} (Streamable HTTP ${http.url}/mcp, SSE ${http.url}/sse, WebSocket ${http.url.replace(/^http/, 'ws')}/ws)`);
+  if (!apiKey && !isLoopback(opts.host)) log.warn(`serving on ${opts.host} without MULTI_MCP_API_KEY: anyone who can reach it can use every server`);
+  // Sessions come and go; backends are shared, so offer them everything a client might support:
+  // the router forwards a backend's request only to a session that declared the capability.
+  void router.start({ roots: { listChanged: true }, sampling: {}, elicitation: {} });
+  return http;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 let stopping = false;
-async function shutdown(router: Router, why: string): Promise<void> {
+async function shutdown(router: Router, why: string, http?: HttpServer): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info(`shutting down (${why})`);
@@ -48,6 +78,7 @@ async function shutdown(router: Router, why: string): Promise<void> {
   }, 15_000);
   force.unref();
   try {
+    await http?.close();
     await router.shutdown();
   } catch (e) {
     log.error(`shutdown: ${errorMessage(e)}`);
@@ -74,14 +105,16 @@ function main(): void {
     log.error(e instanceof ConfigError ? e.message : `cannot load config: ${errorMessage(e)}`);
     process.exit(1);
   }
-  if (opts.transport !== 'stdio') {
-    log.error('--transport sse/http is not yet supported in this version; use --transport stdio');
-    process.exit(2);
-  }
   const router = createRouter(opts, config);
   // A bug must not take the proxy (and every client's session) down: log it and go on.
   process.on('uncaughtException', (e) => log.error(`internal error: ${e.stack ?? e}`));
   process.on('unhandledRejection', (e) => log.error(`internal error: ${e instanceof Error ? e.stack : e}`));
+  if (opts.transport === 'http') {
+    let http: HttpServer | undefined;
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(router, signal, http));
+    void serveHttp(router, opts).then((h) => (http = h));
+    return;
+  }
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(router, signal));
   serveStdio(router, opts);
 }

@@ -142,6 +142,7 @@ export class Backend {
       this.lastError = undefined;
       this.readySince = Date.now();
       this.setState('ready', ALL_KINDS);
+      if (this.dirty.size > 0) void this.refreshDirty();
       log.info(
         `server "${this.name}" ready over ${this.transport} (${this.init.serverInfo.name} ${this.init.serverInfo.version}, ` +
           `protocol ${this.init.protocolVersion}): ${this.catalog.tools.length} tools, ${this.catalog.prompts.length} prompts, ` +
@@ -269,7 +270,7 @@ export class Backend {
 
   private onMessage(msg: JsonRpcRequest | JsonRpcNotification | JsonRpcResponse): void {
     if ('method' in msg) {
-      if (msg.method.endsWith('/list_changed') && this.state === 'ready') this.onListChanged(msg.method);
+      if (msg.method.endsWith('/list_changed')) this.onListChanged(msg.method);
       this.options.listener.onBackendMessage(this, msg);
       return;
     }
@@ -291,7 +292,8 @@ export class Backend {
     for (const kind of Object.keys(ListKinds) as ListKind[]) {
       if (ListKinds[kind].changed === method) this.dirty.add(kind);
     }
-    void this.refreshDirty();
+    // While starting, the first listing may already be past that list: re-list once ready.
+    if (this.state === 'ready') void this.refreshDirty();
   }
 
   /** Re-lists what list_changed marked dirty; bursts coalesce into one pass (plus one after it). */

@@ -43,15 +43,14 @@ function withHash(base: string, hash: string): string {
 /** The preferred exposed name, before collision handling. */
 export function exposedName(server: string, original: string, opts: NamingOptions): string {
   if (!opts.namespace) return original;
-  const candidate = `${sanitizeServerName(server)}${opts.separator}${original}`;
-  if (!separatorIsStrict(opts.separator)) {
-    // A separator like "::" can never meet the strict pattern: repair only the original part.
-    const repaired = original.replace(/[^a-zA-Z0-9_-]/g, '_');
-    return repaired === original ? candidate : `${sanitizeServerName(server)}${opts.separator}${repaired}_${hash8(server, original)}`;
-  }
-  if (STRICT_NAME.test(candidate)) return candidate;
-  const repaired = candidate.replace(/[^a-zA-Z0-9_-]/g, '_');
-  return withHash(repaired, hash8(server, original));
+  const prefix = `${sanitizeServerName(server)}${opts.separator}`;
+  const candidate = prefix + original;
+  // A separator like "::" can never meet the strict pattern: then only length and the name part are checked.
+  const valid = separatorIsStrict(opts.separator)
+    ? STRICT_NAME.test(candidate)
+    : candidate.length <= MAX_NAME_LENGTH && STRICT_CHARS.test(original);
+  if (valid) return candidate;
+  return withHash(prefix + original.replace(/[^a-zA-Z0-9_-]/g, '_'), hash8(server, original));
 }
 
 /**

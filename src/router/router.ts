@@ -391,8 +391,8 @@ export class Router implements BackendListener {
     switch (msg.method) {
       case Notification.progress: {
         const request = backend.progressTarget(msg.params?.progressToken);
-        if (!request) return log.debug(`server "${backend.name}": progress for unknown token dropped`);
-        msg.params!.progressToken = request.progressToken!;
+        if (request?.progressToken === undefined) return log.debug(`server "${backend.name}": progress for unknown token dropped`);
+        msg.params!.progressToken = request.progressToken;
         (msg as Related)[RELATED_ID] = request.clientId;
         return (request.session as ClientSession).send(msg);
       }

@@ -23,7 +23,13 @@ export class NdjsonReader extends McpReader {
 
   protected startListening(): void {
     this.readable.on('data', (chunk: Buffer | string) => this.onData(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
-    this.readable.on('end', () => this.closeOnce());
+    this.readable.on('end', () => {
+      // A last line without its newline is still a message.
+      if (this.partBytes > 0 && !this.oversized) this.onLine(Buffer.concat(this.parts, this.partBytes));
+      this.parts = [];
+      this.partBytes = 0;
+      this.closeOnce();
+    });
     this.readable.on('close', () => this.closeOnce());
     this.readable.on('error', (err) => {
       this.fireError(err);

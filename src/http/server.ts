@@ -1,0 +1,206 @@
+// The HTTP mode: one node:http server carrying every remote front (legacy SSE, Streamable HTTP,
+// WebSocket) and the admin API. Checks here apply to every route: Origin (403), the bearer key
+// (401, except plain /health), unknown route (404), wrong method (405 with Allow).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { errorMessage, log } from '../log.js';
+import type { Router } from '../router/router.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../transports/channel.js';
+import { AdminApi, HEALTH_PATH, isVerboseHealth, SERVERS_PATH, TOOLS_PATH } from './admin.js';
+import { DEFAULT_MAX_BODY_BYTES } from './body.js';
+import { sendEmpty, sendError } from './respond.js';
+import { bearerMatches, corsHeaders, originAllowed, preflightHeaders, UNAUTHORIZED_HEADERS } from './security.js';
+import { LegacySseFront, MESSAGES_PATH, SSE_PATH } from './sse-front.js';
+import { DEFAULT_HEARTBEAT_MS } from './sse-stream.js';
+import { DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_EVENTS, DEFAULT_SESSION_IDLE_MS, MCP_PATH, StreamableFront } from './streamable-front.js';
+import { rejectUpgrade, WS_PATH, WsFront } from './ws-front.js';
+
+export interface HttpServerOptions {
+  host: string;
+  /** 0: an ephemeral port (see `port` on the result). */
+  port: number;
+  /** MULTI_MCP_API_KEY: when set, every route but plain /health needs `Authorization: Bearer <key>`. */
+  apiKey?: string;
+  /** Browser origins allowed besides loopback ones (normalized, see normalizeOrigin), or "*". */
+  allowedOrigins?: string[];
+  maxBodyBytes?: number;
+  maxMessageBytes?: number;
+  /** SSE comment heartbeat and WebSocket ping interval. */
+  heartbeatMs?: number;
+  sessionIdleMs?: number;
+  maxQueuedEvents?: number;
+}
+
+export interface HttpServer {
+  readonly server: Server;
+  readonly port: number;
+  /** http://host:port */
+  readonly url: string;
+  /** Stops accepting, ends streams, closes sockets and sessions; resolves once the server is closed. */
+  close(): Promise<void>;
+}
+
+/** Past this, connections still open when closing are cut. */
+const CLOSE_GRACE_MS = 3000;
+
+interface Context {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  params: string[];
+}
+
+type Handler = (ctx: Context) => void | Promise<void>;
+
+interface Route {
+  methods: Record<string, Handler>;
+  /** Served without the key (plain /health). */
+  isPublic?: (ctx: Context) => boolean;
+}
+
+export async function startHttpServer(router: Router, options: HttpServerOptions): Promise<HttpServer> {
+  const allowedOrigins = options.allowedOrigins ?? [];
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const legacy = new LegacySseFront(router, { maxBodyBytes, heartbeatMs });
+  const streamable = new StreamableFront(router, {
+    maxBodyBytes,
+    heartbeatMs,
+    sessionIdleMs: options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS,
+    maxQueuedEvents: options.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_EVENTS,
+    maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES,
+  });
+  const ws = new WsFront(router, { maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, heartbeatMs });
+  const admin = new AdminApi(router, maxBodyBytes);
+
+  const exact = new Map<string, Route>([
+    [SSE_PATH, { methods: { GET: ({ req, res }) => legacy.open(req, res) } }],
+    [MESSAGES_PATH, { methods: { POST: ({ req, res, url }) => legacy.post(req, res, url) } }],
+    [
+      MCP_PATH,
+      {
+        methods: {
+          POST: ({ req, res }) => streamable.post(req, res),
+          GET: ({ req, res }) => streamable.get(req, res),
+          DELETE: ({ req, res }) => streamable.delete(req, res),
+        },
+      },
+    ],
+    // A plain GET here is not an upgrade: say what is needed.
+    [WS_PATH, { methods: { GET: ({ res }) => sendError(res, 426, 'WebSocket upgrade required (subprotocol "mcp")', { Upgrade: 'websocket' }) } }],
+    [SERVERS_PATH, { methods: { GET: ({ res }) => admin.listServers(res), POST: ({ req, res }) => admin.addServers(req, res) } }],
+    [TOOLS_PATH, { methods: { GET: ({ res }) => admin.listTools(res) } }],
+    [HEALTH_PATH, { methods: { GET: ({ res, url }) => admin.health(res, isVerboseHealth(url)) }, isPublic: ({ url }) => !isVerboseHealth(url) }],
+  ]);
+  const serverRoute: Route = { methods: { DELETE: ({ res, params }) => admin.removeServer(res, params[0]) } };
+
+  function match(pathname: string): { route: Route; params: string[] } | undefined {
+    const route = exact.get(pathname.length > 1 ? pathname.replace(/\/$/, '') : pathname);
+    if (route) return { route, params: [] };
+    const m = /^\/mcp_servers\/([^/]+)\/?$/.exec(pathname);
+    if (!m) return undefined;
+    try {
+      return { route: serverRoute, params: [decodeURIComponent(m[1])] };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Origin and key checks shared by requests and upgrades; returns [status, message, headers] to refuse. */
+  function refusal(req: IncomingMessage, isPublic: boolean): [number, string, Record<string, string>] | undefined {
+    const origin = req.headers.origin;
+    if (!originAllowed(origin, allowedOrigins)) return [403, `Origin ${JSON.stringify(origin)} is not allowed`, {}];
+    if (options.apiKey !== undefined && !isPublic && !bearerMatches(req.headers.authorization, options.apiKey)) {
+      return [401, 'missing or wrong bearer token', UNAUTHORIZED_HEADERS as Record<string, string>];
+    }
+    return undefined;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return sendError(res, 400, 'bad request target');
+    }
+    const found = match(url.pathname);
+    const ctx: Context = { req, res, url, params: found?.params ?? [] };
+    const origin = req.headers.origin;
+    if (req.method === 'OPTIONS' && found) {
+      // CORS preflight: carries no credentials, only the Origin check applies.
+      if (!originAllowed(origin, allowedOrigins)) return sendError(res, 403, `Origin ${JSON.stringify(origin)} is not allowed`);
+      return sendEmpty(res, 204, preflightHeaders(origin, allowOf(found.route)));
+    }
+    const refused = refusal(req, found?.route.isPublic?.(ctx) ?? false);
+    if (refused) return sendError(res, refused[0], refused[1], refused[2]);
+    for (const [name, value] of Object.entries(corsHeaders(origin))) res.setHeader(name, value as string);
+    if (!found) return sendError(res, 404, `no route for ${url.pathname}`);
+    const handler = found.route.methods[req.method ?? ''];
+    if (!handler) {
+      const allow = allowOf(found.route);
+      return sendError(res, 405, `method ${req.method} not allowed on ${url.pathname}; allowed: ${allow}`, { Allow: allow });
+    }
+    await handler(ctx);
+  }
+
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/(.)\/$/, '$1');
+    const refused = refusal(req, false);
+    if (refused) return rejectUpgrade(socket, refused[0], refused[1], refused[2]);
+    if (pathname !== WS_PATH) return rejectUpgrade(socket, 404, `no WebSocket endpoint at ${pathname}`);
+    ws.upgrade(req, socket, head);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      log.error(`HTTP ${req.method} ${req.url}: ${e instanceof Error ? e.stack : e}`);
+      if (!res.headersSent) sendError(res, 500, `internal error: ${errorMessage(e)}`);
+      else res.destroy();
+    });
+  });
+  // Above common load-balancer idle timeouts (60 s), so the balancer, not us, closes idle connections.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      upgrade(req, socket, head);
+    } catch (e) {
+      log.error(`WebSocket upgrade: ${errorMessage(e)}`);
+      socket.destroy();
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      const reason = 'multi-mcp is shutting down';
+      server.close(() => resolve());
+      legacy.close(reason);
+      streamable.close(reason);
+      ws.close(reason);
+      server.closeIdleConnections();
+      setTimeout(() => {
+        server.closeAllConnections();
+        ws.terminateAll(); // upgraded sockets are not the HTTP server's connections any more
+      }, CLOSE_GRACE_MS).unref();
+    });
+    return closing;
+  };
+
+  return { server, port, url: `http://${host}:${port}`, close };
+}
+
+function allowOf(route: Route): string {
+  return [...Object.keys(route.methods), 'OPTIONS'].join(', ');
+}

@@ -1,0 +1,100 @@
+// Legacy HTTP+SSE front (protocol 2024-11-05): GET /sse opens a session's stream and names the
+// endpoint to POST to; POST /messages?sessionId= carries client messages (202, answers come on the stream).
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { classify, ErrorCode, idOf } from '../../protocol/jsonrpc.js';
+import type { Router } from '../router/router.js';
+import type { ClientSession } from '../router/session.js';
+import { McpWriter, type MessageChannel } from '../transports/channel.js';
+import { readJsonBody, rejectBody } from './body.js';
+import { PushReader } from './push-reader.js';
+import { sendEmpty, sendRpcError } from './respond.js';
+import { SseStream } from './sse-stream.js';
+
+export const SSE_PATH = '/sse';
+export const MESSAGES_PATH = '/messages';
+
+class SseWriter extends McpWriter {
+  constructor(private readonly stream: SseStream) {
+    super();
+    stream.onClose(() => this.fireClose());
+  }
+
+  sendText(text: string): void {
+    this.stream.send(text, 'message');
+  }
+
+  end(): void {
+    this.stream.end();
+  }
+}
+
+interface LegacySession {
+  reader: PushReader;
+  client: ClientSession;
+}
+
+export interface LegacySseOptions {
+  maxBodyBytes: number;
+  heartbeatMs: number;
+}
+
+export class LegacySseFront {
+  private readonly sessions = new Map<string, LegacySession>();
+
+  constructor(
+    private readonly router: Router,
+    private readonly options: LegacySseOptions,
+  ) {}
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** GET /sse */
+  open(_req: IncomingMessage, res: ServerResponse): void {
+    const id = randomUUID();
+    const stream = new SseStream(res, this.options.heartbeatMs);
+    const reader = new PushReader();
+    const writer = new SseWriter(stream);
+    const channel: MessageChannel = {
+      reader,
+      writer,
+      close() {
+        writer.end();
+        reader.dispose();
+      },
+    };
+    stream.send(`${MESSAGES_PATH}?sessionId=${id}`, 'endpoint');
+    const client = this.router.openSession(channel, id);
+    this.sessions.set(id, { reader, client });
+    // The client hanging up is the only way a legacy session ends.
+    stream.onClose(() => {
+      this.sessions.delete(id);
+      reader.end();
+    });
+  }
+
+  /** POST /messages?sessionId= */
+  async post(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const id = url.searchParams.get('sessionId');
+    if (!id) return sendRpcError(res, 400, null, ErrorCode.InvalidRequest, 'Bad Request: sessionId query parameter is required');
+    const session = this.sessions.get(id);
+    if (!session) return sendRpcError(res, 404, null, ErrorCode.InvalidRequest, `Session not found: ${id}`);
+    const body = await readJsonBody(req, this.options.maxBodyBytes);
+    if (!body.ok) return rejectBody(res, body, true);
+    const kind = classify(body.value);
+    if (typeof kind !== 'string') {
+      return sendRpcError(res, 400, idOf(body.value), ErrorCode.InvalidRequest, `Invalid Request: ${kind.invalid}`);
+    }
+    if (session.client.closed) return sendRpcError(res, 404, null, ErrorCode.InvalidRequest, `Session not found: ${id}`);
+    sendEmpty(res, 202);
+    session.reader.receive(body.value);
+  }
+
+  /** Server shutdown: every stream ends, every session closes. */
+  close(reason: string): void {
+    for (const { client } of [...this.sessions.values()]) this.router.closeSession(client, reason);
+    this.sessions.clear();
+  }
+}

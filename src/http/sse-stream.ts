@@ -1,0 +1,66 @@
+// One server-sent-events response: events, comment heartbeats (so idle proxies and load
+// balancers keep the connection), and a single close notification however it ends.
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+
+export class SseStream {
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly closeCallbacks: (() => void)[] = [];
+  private isClosed = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    heartbeatMs: number,
+    headers: OutgoingHttpHeaders = {},
+  ) {
+    res.writeHead(200, {
+      ...headers,
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no', // nginx: do not buffer the stream
+    });
+    res.flushHeaders();
+    this.heartbeat = setInterval(() => this.comment('ping'), heartbeatMs);
+    this.heartbeat.unref();
+    res.on('close', () => this.markClosed());
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  onClose(callback: () => void): void {
+    if (this.isClosed) callback();
+    else this.closeCallbacks.push(callback);
+  }
+
+  /** Writes one event; `data` may be empty (an id-only event primes a client's Last-Event-ID). */
+  send(data: string, event?: string, id?: number | string): void {
+    if (this.isClosed) return;
+    let frame = '';
+    if (event !== undefined) frame += `event: ${event}\n`;
+    if (id !== undefined) frame += `id: ${id}\n`;
+    // JSON.stringify output has no raw newlines, but a data field must never contain one.
+    for (const line of data.split(/\r\n|\r|\n/)) frame += `data: ${line}\n`;
+    this.res.write(frame + '\n');
+  }
+
+  comment(text: string): void {
+    if (!this.isClosed) this.res.write(`: ${text}\n\n`);
+  }
+
+  end(): void {
+    if (this.isClosed) return;
+    this.res.end();
+    this.markClosed();
+  }
+
+  private markClosed(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    clearInterval(this.heartbeat);
+    for (const callback of this.closeCallbacks.splice(0)) callback();
+  }
+}

@@ -1,0 +1,159 @@
+// Streamable HTTP front (MCP 2025-11-25; 2025-06-18 and 2025-03-26 clients too) on /mcp:
+// POST one message per request, GET the server→client stream, DELETE to end the session.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { classify, ErrorCode, idOf, type JsonRpcRequest } from '../../protocol/jsonrpc.js';
+import { Method } from '../../protocol/mcp.js';
+import { isSupportedVersion, SUPPORTED_PROTOCOL_VERSIONS } from '../../protocol/versions.js';
+import type { Router } from '../router/router.js';
+import { readJsonBody, rejectBody } from './body.js';
+import { sendEmpty, sendRpcError } from './respond.js';
+import { StreamableSession, type Accepts, type StreamableSessionOptions } from './streamable-session.js';
+
+export const MCP_PATH = '/mcp';
+export const SESSION_HEADER = 'mcp-session-id';
+export const PROTOCOL_VERSION_HEADER = 'mcp-protocol-version';
+
+export interface StreamableOptions extends StreamableSessionOptions {
+  maxBodyBytes: number;
+  /** A session with no open connection is closed after this long without a request. */
+  sessionIdleMs: number;
+}
+
+export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
+export const DEFAULT_MAX_QUEUED_EVENTS = 1000;
+export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+
+/** What the Accept header allows; no header means JSON. `*\/*` means JSON too (curl sends it). */
+export function parseAccept(header: string | undefined): Accepts {
+  if (!header) return { json: true, sse: false };
+  const types = header.split(',').map((part) => part.split(';', 1)[0].trim().toLowerCase());
+  return {
+    json: types.some((t) => t === 'application/json' || t === 'application/*' || t === '*/*'),
+    sse: types.some((t) => t === 'text/event-stream' || t === 'text/*'),
+  };
+}
+
+export class StreamableFront {
+  private readonly sessions = new Map<string, StreamableSession>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly router: Router,
+    private readonly options: StreamableOptions,
+  ) {
+    this.sweeper = setInterval(() => this.closeIdle(), Math.min(options.sessionIdleMs, 60_000));
+    this.sweeper.unref();
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const accepts = parseAccept(req.headers.accept);
+    if (!accepts.json && !accepts.sse) {
+      return sendRpcError(res, 406, null, ErrorCode.InvalidRequest, 'Not Acceptable: accept application/json or text/event-stream');
+    }
+    const body = await readJsonBody(req, this.options.maxBodyBytes);
+    if (!body.ok) return rejectBody(res, body, true);
+    const value = body.value;
+    const kind = classify(value);
+    if (typeof kind !== 'string') {
+      return sendRpcError(res, 400, idOf(value), ErrorCode.InvalidRequest, `Invalid Request: ${kind.invalid}`);
+    }
+    const msg = value as JsonRpcRequest;
+    const session = kind === 'request' && msg.method === Method.initialize ? this.create(req, res) : this.sessionFor(req, res);
+    if (!session) return;
+    session.touch();
+    if (kind !== 'request') {
+      sendEmpty(res, 202);
+      return session.reader.receive(value);
+    }
+    if (session.hasPost(msg.id)) {
+      return sendRpcError(res, 400, msg.id, ErrorCode.InvalidRequest, `Invalid Request: id ${JSON.stringify(msg.id)} is already in use by a request in flight`);
+    }
+    if (msg.method === Method.initialize) {
+      // A failed initialize leaves nothing behind.
+      session.addPost(msg.id, res, accepts, { 'Mcp-Session-Id': session.id }, (answer) => {
+        if (!answer || answer.error) queueMicrotask(() => this.router.closeSession(session.client, 'initialize failed'));
+      });
+    } else {
+      session.addPost(msg.id, res, accepts);
+    }
+    session.reader.receive(value);
+  }
+
+  /** GET: the session's server→client stream. */
+  get(req: IncomingMessage, res: ServerResponse): void {
+    if (!parseAccept(req.headers.accept).sse) {
+      return sendRpcError(res, 406, null, ErrorCode.InvalidRequest, 'Not Acceptable: GET needs Accept: text/event-stream');
+    }
+    const session = this.sessionFor(req, res);
+    if (!session) return;
+    session.touch();
+    const lastEventId = req.headers['last-event-id'];
+    session.openGetStream(res, Array.isArray(lastEventId) ? lastEventId[0] : lastEventId);
+  }
+
+  /** DELETE: ends the session; its requests in flight are cancelled at the backends. */
+  delete(req: IncomingMessage, res: ServerResponse): void {
+    const session = this.sessionFor(req, res);
+    if (!session) return;
+    this.router.closeSession(session.client, 'client ended the session');
+    sendEmpty(res, 204);
+  }
+
+  /** Server shutdown: every session closes (waiting POSTs get an error, streams end). */
+  close(reason: string): void {
+    clearInterval(this.sweeper);
+    for (const session of [...this.sessions.values()]) this.router.closeSession(session.client, reason);
+    this.sessions.clear();
+  }
+
+  private create(req: IncomingMessage, res: ServerResponse): StreamableSession | undefined {
+    const existing = req.headers[SESSION_HEADER];
+    if (existing !== undefined) {
+      if (this.sessions.has(String(existing))) {
+        sendRpcError(res, 400, null, ErrorCode.InvalidRequest, 'Invalid Request: this session is already initialized');
+      } else {
+        sendRpcError(res, 404, null, ErrorCode.InvalidRequest, `Session not found: ${existing}`);
+      }
+      return undefined;
+    }
+    const id = randomUUID(); // crypto-random: the id is the session's only credential besides the API key
+    const session = new StreamableSession(id, this.options, () => this.sessions.delete(id));
+    session.client = this.router.openSession(session.channel, id);
+    this.sessions.set(id, session);
+    return session;
+  }
+
+  /** The session named by Mcp-Session-Id, or undefined after answering 400/404. */
+  private sessionFor(req: IncomingMessage, res: ServerResponse): StreamableSession | undefined {
+    const id = req.headers[SESSION_HEADER];
+    if (typeof id !== 'string' || id === '') {
+      sendRpcError(res, 400, null, ErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required');
+      return undefined;
+    }
+    const session = this.sessions.get(id);
+    if (!session) {
+      sendRpcError(res, 404, null, ErrorCode.InvalidRequest, `Session not found: ${id}`);
+      return undefined;
+    }
+    // Missing header: the negotiated version is assumed, as the spec allows.
+    const version = req.headers[PROTOCOL_VERSION_HEADER];
+    if (version !== undefined && !isSupportedVersion(version)) {
+      sendRpcError(res, 400, null, ErrorCode.InvalidRequest,
+        `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`);
+      return undefined;
+    }
+    return session;
+  }
+
+  private closeIdle(): void {
+    const cutoff = Date.now() - this.options.sessionIdleMs;
+    for (const session of [...this.sessions.values()]) {
+      if (session.idle && session.lastActivity < cutoff) this.router.closeSession(session.client, 'session idle timeout');
+    }
+  }
+}

@@ -1,0 +1,95 @@
+// WebSocket front: /ws with subprotocol "mcp", one JSON-RPC message per text frame. The HTTP
+// server checks Origin and auth on the upgrade request before handing it here.
+import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Router } from '../router/router.js';
+import type { ClientSession } from '../router/session.js';
+import { MCP_SUBPROTOCOL, wsChannel } from '../transports/ws.js';
+
+export const WS_PATH = '/ws';
+
+export interface WsOptions {
+  maxMessageBytes: number;
+  /** Ping interval; a client that did not answer the previous ping is dropped. */
+  heartbeatMs: number;
+}
+
+/** Refuses an upgrade with a plain HTTP answer (the socket has not become a WebSocket). */
+export function rejectUpgrade(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify({ error: message });
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    'Connection: close',
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
+  socket.on('error', () => {}); // a client gone mid-answer is not our problem
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+}
+
+export class WsFront {
+  private readonly wss: WebSocketServer;
+  private readonly clients = new Map<WebSocket, { client: ClientSession; alive: boolean }>();
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly router: Router,
+    private readonly options: WsOptions,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxMessageBytes,
+      handleProtocols: (offered) => (offered.has(MCP_SUBPROTOCOL) ? MCP_SUBPROTOCOL : false),
+    });
+    this.heartbeat = setInterval(() => this.ping(), options.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  get sessionCount(): number {
+    return this.clients.size;
+  }
+
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    if (!offered.includes(MCP_SUBPROTOCOL)) {
+      return rejectUpgrade(socket, 400, `the WebSocket subprotocol must be "${MCP_SUBPROTOCOL}"`);
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.connected(ws));
+  }
+
+  private connected(ws: WebSocket): void {
+    const channel = wsChannel(ws, this.options.maxMessageBytes);
+    const client = this.router.openSession(channel);
+    const entry = { client, alive: true };
+    this.clients.set(ws, entry);
+    ws.on('pong', () => (entry.alive = true));
+    ws.on('close', () => this.clients.delete(ws));
+  }
+
+  private ping(): void {
+    for (const [ws, entry] of this.clients) {
+      if (!entry.alive) {
+        ws.terminate(); // its close event closes the session
+        continue;
+      }
+      entry.alive = false;
+      ws.ping();
+    }
+  }
+
+  /** Server shutdown: every session closes, which closes its socket (1000). */
+  close(reason: string): void {
+    clearInterval(this.heartbeat);
+    for (const { client } of [...this.clients.values()]) this.router.closeSession(client, reason);
+    this.clients.clear();
+    this.wss.close();
+  }
+
+  /** Cuts sockets whose closing handshake has not finished. */
+  terminateAll(): void {
+    for (const socket of this.wss.clients) socket.terminate();
+  }
+}
