@@ -19,6 +19,8 @@ export interface CliOptions {
   allowOrigins: string[];
   /** HTTP mode: largest accepted POST body. */
   maxBodyBytes: number;
+  /** Append every message crossing the proxy to this JSONL file. */
+  record?: string;
   help: boolean;
   version: boolean;
 }
@@ -44,11 +46,12 @@ Options:
   --allow-origin ORIGIN    HTTP mode: also accept browser requests from ORIGIN, e.g. https://app.example.com
                            (repeatable; "*" accepts any). Loopback origins are always accepted.
   --max-body BYTES         HTTP mode: largest accepted POST body (default: 4194304)
+  --record FILE            append every message crossing the proxy to FILE (JSONL transcript)
+  -h, --help               show this help
+  -v, --version            show the version
 
 Environment:
   MULTI_MCP_API_KEY        HTTP mode: require "Authorization: Bearer <key>" on every route but /health
-  -h, --help               show this help
-  -v, --version            show the version
 `;
 
 export class UsageError extends Error {}
@@ -83,6 +86,7 @@ export function parseCli(argv: string[]): CliOptions {
         'max-message-size': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
         'max-body': { type: 'string' },
+        record: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -122,6 +126,7 @@ export function parseCli(argv: string[]): CliOptions {
     maxMessageBytes: positiveInt('--max-message-size', values['max-message-size'], 16 * 1024 * 1024),
     allowOrigins,
     maxBodyBytes: positiveInt('--max-body', values['max-body'], 4 * 1024 * 1024),
+    record: values.record,
     help: values.help ?? false,
     version: values.version ?? false,
   };

@@ -6,11 +6,15 @@ import { connect } from './connectors.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { errorMessage, log, setLogLevel } from './log.js';
 import { PROXY_INFO } from './proxy-info.js';
+import { FileRecorder } from './record/recorder.js';
 import { DEFAULT_SEPARATOR, separatorIsStrict } from './router/names.js';
 import { Router } from './router/router.js';
 import { ndjsonChannel } from './transports/ndjson.js';
 
+let recorder: FileRecorder | undefined;
+
 function createRouter(opts: CliOptions, config: Config): Router {
+  if (opts.record) recorder = new FileRecorder(opts.record);
   const separator = opts.separator ?? config.separator ?? DEFAULT_SEPARATOR;
   const namespace = opts.namespace ?? config.namespace ?? true;
   if (namespace && !separatorIsStrict(separator)) {
@@ -18,6 +22,7 @@ function createRouter(opts: CliOptions, config: Config): Router {
   }
   const router = new Router({
     connector: connect,
+    recorder,
     naming: { separator, namespace },
     connectTimeoutMs: opts.connectTimeoutMs,
     requestTimeoutMs: opts.requestTimeoutMs,
@@ -80,6 +85,7 @@ async function shutdown(router: Router, why: string, http?: HttpServer): Promise
   try {
     await http?.close();
     await router.shutdown();
+    await recorder?.close();
   } catch (e) {
     log.error(`shutdown: ${errorMessage(e)}`);
   }
