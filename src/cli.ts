@@ -38,8 +38,10 @@ function createRouter(opts: CliOptions, config: Config): Router {
 /** Serves one client over stdin/stdout; stdin EOF or a signal stops everything. */
 function serveStdio(router: Router, opts: CliOptions): void {
   const channel = ndjsonChannel(process.stdin, process.stdout, opts.maxMessageBytes);
-  router.openSession(channel, 'stdio');
+  // Registered before the session's own close handler: shutdown must answer the requests in
+  // flight before closing the session would cancel them silently.
   channel.reader.onClose(() => void shutdown(router, 'stdin closed'));
+  router.openSession(channel, 'stdio');
   process.stdout.on('error', (e) => void shutdown(router, `stdout: ${e.message}`));
 }
 

@@ -380,6 +380,7 @@ export class Backend {
     this.lastError = reason;
     const wasReady = this.state === 'ready';
     if (wasReady) log.error(`server "${this.name}" ${reason}`);
+    this.options.recorder?.record('event', this.name, { type: 'backend-lost', reason });
     this.failPending(`server "${this.name}" ${reason}`);
     void connection.close(); // reap what is left of it (process group, sockets)
     if (!wasReady) return; // a start in progress fails on its own and decides about restarting

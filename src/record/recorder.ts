@@ -6,8 +6,17 @@ import { performance } from 'node:perf_hooks';
 import type { Message } from 'vscode-jsonrpc/node';
 import type { MessageChannel } from '../transports/channel.js';
 
-/** Who sent a message to whom; `peer` is the session id (client) or server name (backend). */
-export type Direction = 'client>proxy' | 'proxy>client' | 'proxy>backend' | 'backend>proxy';
+/**
+ * Who sent a message to whom; `peer` is the session id (client) or server name (backend).
+ * 'event' lines are not messages: the proxy's setup (first line) and connections that end.
+ */
+export type Direction = 'client>proxy' | 'proxy>client' | 'proxy>backend' | 'backend>proxy' | 'event';
+
+/** What 'event' lines carry. */
+export type TranscriptEvent =
+  | { type: 'setup'; servers: { name: string; session: string }[]; separator: string; namespace: boolean; pageSize?: number }
+  | { type: 'backend-lost'; reason: string }
+  | { type: 'session-closed' };
 
 export interface TranscriptLine {
   /** Milliseconds since the recording started (monotonic). */

@@ -49,6 +49,9 @@ export class Router implements BackendListener {
   /** Registers the configured servers (not started yet). */
   configure(specs: ServerSpec[]): void {
     for (const spec of specs) this.registry.create(spec);
+    const { naming, pageSize, recorder } = this.options;
+    const servers = specs.map((s) => ({ name: s.name, session: s.session }));
+    recorder?.record('event', 'proxy', { type: 'setup', servers, ...naming, ...(pageSize ? { pageSize } : {}) });
   }
 
   /**
@@ -79,6 +82,7 @@ export class Router implements BackendListener {
     if (session.closed) return;
     session.closed = true;
     this.sessions.delete(session);
+    this.options.recorder?.record('event', session.id, { type: 'session-closed' });
     for (const request of session.inflight.values()) request.backend.cancel(request, reason);
     session.inflight.clear();
     for (const out of session.outbound.drain()) {
