@@ -62,8 +62,11 @@ async function serveHttp(router: Router, opts: CliOptions): Promise<HttpServer> 
     log.error(`cannot listen on ${opts.host}:${opts.port}: ${errorMessage(e)}`);
     process.exit(1);
   }
-  log.info(`listening on ${http.url} (Streamable HTTP ${http.url}/mcp, SSE ${http.url}/sse, WebSocket ${http.url.replace(/^http/, 'ws')}/ws)`);
-  if (!apiKey && !isLoopback(opts.host)) log.warn(`serving on ${opts.host} without MULTI_MCP_API_KEY: anyone who can reach it can use every server`);
+  const ws = http.url.replace(/^http/, 'ws');
+  log.info(`listening on ${http.url} (Streamable HTTP ${http.url}/mcp, SSE ${http.url}/sse, WebSocket ${ws}/ws)`);
+  if (!apiKey && !isLoopback(opts.host)) {
+    log.warn(`serving on ${opts.host} without MULTI_MCP_API_KEY: anyone who can reach it can use every server`);
+  }
   // Sessions come and go; backends are shared, so offer them everything a client might support:
   // the router forwards a backend's request only to a session that declared the capability.
   void router.start({ roots: { listChanged: true }, sampling: {}, elicitation: {} });
@@ -85,7 +88,9 @@ async function shutdown(router: Router, why: string, http?: HttpServer): Promise
   }, 15_000);
   force.unref();
   try {
-    await http?.close();
+    // No await without HTTP: on stdin EOF, router.shutdown() must answer the requests in flight
+    // in this very tick, before the session's own close handler cancels them unanswered.
+    if (http) await http.close();
     await router.shutdown();
     await recorder?.close();
   } catch (e) {

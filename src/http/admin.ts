@@ -71,20 +71,24 @@ export class AdminApi {
       return sendJson(res, 400, { error: 'invalid server configuration', issues: e.issues });
     }
     if (specs.length === 0) {
-      return sendJson(res, 400, { error: 'no servers to add', issues: [{ path: 'mcpServers', message: 'must name at least one enabled server' }] });
+      const issues = [{ path: 'mcpServers', message: 'must name at least one enabled server' }];
+      return sendJson(res, 400, { error: 'no servers to add', issues });
     }
     const taken = specs.filter((s) => this.router.registry.has(s.name)).map((s) => s.name);
     if (taken.length > 0) return sendJson(res, 409, { error: `server already exists: ${taken.join(', ')}`, names: taken });
 
     const results = await Promise.allSettled(specs.map((spec) => this.router.addServer(spec)));
-    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ name: specs[i].name, error: errorMessage(r.reason) }] : []));
+    const failed = results.flatMap((r, i) =>
+      r.status === 'rejected' ? [{ name: specs[i].name, error: errorMessage(r.reason) }] : [],
+    );
     const added = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     if (failed.length > 0) {
       // Keep nothing of a partly failed request, so retrying it does not hit 409.
       await Promise.allSettled(added.map((b) => this.router.removeServer(b.name)));
       const conflict = failed.every((f) => /already exists/.test(f.error)); // lost a race with another POST
       const summary = failed.map((f) => `${f.name}: ${f.error}`).join('; ');
-      return sendJson(res, conflict ? 409 : 502, { error: conflict ? `server already exists: ${summary}` : `failed to start ${summary}`, failed });
+      const error = conflict ? `server already exists: ${summary}` : `failed to start ${summary}`;
+      return sendJson(res, conflict ? 409 : 502, { error, failed });
     }
     log.info(`added server${added.length > 1 ? 's' : ''} ${added.map((b) => `"${b.name}"`).join(', ')} through the admin API`);
     sendJson(res, 201, { servers: added.map(describeBackend) });

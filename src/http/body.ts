@@ -19,7 +19,8 @@ export function isJsonContentType(header: string | undefined): boolean {
 
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<BodyOutcome> {
   if (!isJsonContentType(req.headers['content-type'])) {
-    return { ok: false, status: 415, message: `Content-Type must be application/json, got ${JSON.stringify(req.headers['content-type'] ?? '')}` };
+    const given = JSON.stringify(req.headers['content-type'] ?? '');
+    return { ok: false, status: 415, message: `Content-Type must be application/json, got ${given}` };
   }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) return tooLarge(req, maxBytes);

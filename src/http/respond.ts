@@ -18,7 +18,14 @@ export function sendError(res: ServerResponse, status: number, message: string, 
 }
 
 /** An HTTP error for a JSON-RPC endpoint: the body is a JSON-RPC error the client can read. */
-export function sendRpcError(res: ServerResponse, status: number, id: JsonRpcId | null, code: number, message: string, headers?: OutgoingHttpHeaders): void {
+export function sendRpcError(
+  res: ServerResponse,
+  status: number,
+  id: JsonRpcId | null,
+  code: number,
+  message: string,
+  headers?: OutgoingHttpHeaders,
+): void {
   sendJson(res, status, errorResponse(id, code, message), headers);
 }
 

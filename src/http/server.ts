@@ -13,7 +13,13 @@ import { sendEmpty, sendError } from './respond.js';
 import { bearerMatches, corsHeaders, originAllowed, preflightHeaders, UNAUTHORIZED_HEADERS } from './security.js';
 import { LegacySseFront, MESSAGES_PATH, SSE_PATH } from './sse-front.js';
 import { DEFAULT_HEARTBEAT_MS } from './sse-stream.js';
-import { DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_EVENTS, DEFAULT_SESSION_IDLE_MS, MCP_PATH, StreamableFront } from './streamable-front.js';
+import {
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_MAX_QUEUED_EVENTS,
+  DEFAULT_SESSION_IDLE_MS,
+  MCP_PATH,
+  StreamableFront,
+} from './streamable-front.js';
 import { rejectUpgrade, WS_PATH, WsFront } from './ws-front.js';
 
 export interface HttpServerOptions {
@@ -40,6 +46,8 @@ export interface HttpServer {
   /** Stops accepting, ends streams, closes sockets and sessions; resolves once the server is closed. */
   close(): Promise<void>;
 }
+
+const UPGRADE = { Upgrade: 'websocket' };
 
 /** Past this, connections still open when closing are cut. */
 const CLOSE_GRACE_MS = 3000;
@@ -88,10 +96,16 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
       },
     ],
     // A plain GET here is not an upgrade: say what is needed.
-    [WS_PATH, { methods: { GET: ({ res }) => sendError(res, 426, 'WebSocket upgrade required (subprotocol "mcp")', { Upgrade: 'websocket' }) } }],
+    [WS_PATH, { methods: { GET: ({ res }) => sendError(res, 426, 'WebSocket upgrade required (subprotocol "mcp")', UPGRADE) } }],
     [SERVERS_PATH, { methods: { GET: ({ res }) => admin.listServers(res), POST: ({ req, res }) => admin.addServers(req, res) } }],
     [TOOLS_PATH, { methods: { GET: ({ res }) => admin.listTools(res) } }],
-    [HEALTH_PATH, { methods: { GET: ({ res, url }) => admin.health(res, isVerboseHealth(url)) }, isPublic: ({ url }) => !isVerboseHealth(url) }],
+    [
+      HEALTH_PATH,
+      {
+        methods: { GET: ({ res, url }) => admin.health(res, isVerboseHealth(url)) },
+        isPublic: ({ url }) => !isVerboseHealth(url),
+      },
+    ],
   ]);
   const serverRoute: Route = { methods: { DELETE: ({ res, params }) => admin.removeServer(res, params[0]) } };
 
@@ -127,14 +141,15 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
     const found = match(url.pathname);
     const ctx: Context = { req, res, url, params: found?.params ?? [] };
     const origin = req.headers.origin;
-    if (req.method === 'OPTIONS' && found) {
-      // CORS preflight: carries no credentials, only the Origin check applies.
-      if (!originAllowed(origin, allowedOrigins)) return sendError(res, 403, `Origin ${JSON.stringify(origin)} is not allowed`);
+    const accepted = originAllowed(origin, allowedOrigins);
+    // An accepted browser page may read every answer, a 401 included.
+    if (accepted) for (const [name, value] of Object.entries(corsHeaders(origin))) res.setHeader(name, value!);
+    if (req.method === 'OPTIONS' && found && accepted) {
+      // CORS preflight: it carries no credentials, so only the Origin check applies.
       return sendEmpty(res, 204, preflightHeaders(origin, allowOf(found.route)));
     }
     const refused = refusal(req, found?.route.isPublic?.(ctx) ?? false);
     if (refused) return sendError(res, refused[0], refused[1], refused[2]);
-    for (const [name, value] of Object.entries(corsHeaders(origin))) res.setHeader(name, value as string);
     if (!found) return sendError(res, 404, `no route for ${url.pathname}`);
     const handler = found.route.methods[req.method ?? ''];
     if (!handler) {
@@ -152,7 +167,16 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
     ws.upgrade(req, socket, head);
   }
 
+  // Responses not finished yet: once closing has ended the streams and these are done, the
+  // connections left (idle, or opened and never used) can be cut at once.
+  const active = new Set<ServerResponse>();
+  let closing: Promise<void> | undefined;
   const server = createServer((req, res) => {
+    active.add(res);
+    res.on('close', () => {
+      active.delete(res);
+      if (closing && active.size === 0) server.closeAllConnections();
+    });
     handle(req, res).catch((e) => {
       log.error(`HTTP ${req.method} ${req.url}: ${e instanceof Error ? e.stack : e}`);
       if (!res.headersSent) sendError(res, 500, `internal error: ${errorMessage(e)}`);
@@ -181,7 +205,6 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
   const port = (server.address() as AddressInfo).port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
 
-  let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
       const reason = 'multi-mcp is shutting down';
@@ -189,7 +212,8 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
       legacy.close(reason);
       streamable.close(reason);
       ws.close(reason);
-      server.closeIdleConnections();
+      if (active.size === 0) server.closeAllConnections();
+      else server.closeIdleConnections();
       setTimeout(() => {
         server.closeAllConnections();
         ws.terminateAll(); // upgraded sockets are not the HTTP server's connections any more

@@ -53,7 +53,8 @@ export class StreamableFront {
   async post(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const accepts = parseAccept(req.headers.accept);
     if (!accepts.json && !accepts.sse) {
-      return sendRpcError(res, 406, null, ErrorCode.InvalidRequest, 'Not Acceptable: accept application/json or text/event-stream');
+      const message = 'Not Acceptable: accept application/json or text/event-stream';
+      return sendRpcError(res, 406, null, ErrorCode.InvalidRequest, message);
     }
     const body = await readJsonBody(req, this.options.maxBodyBytes);
     if (!body.ok) return rejectBody(res, body, true);
@@ -71,7 +72,8 @@ export class StreamableFront {
       return session.reader.receive(value);
     }
     if (session.hasPost(msg.id)) {
-      return sendRpcError(res, 400, msg.id, ErrorCode.InvalidRequest, `Invalid Request: id ${JSON.stringify(msg.id)} is already in use by a request in flight`);
+      const message = `Invalid Request: id ${JSON.stringify(msg.id)} is already in use by a request in flight`;
+      return sendRpcError(res, 400, msg.id, ErrorCode.InvalidRequest, message);
     }
     if (msg.method === Method.initialize) {
       // A failed initialize leaves nothing behind.
@@ -143,8 +145,9 @@ export class StreamableFront {
     // Missing header: the negotiated version is assumed, as the spec allows.
     const version = req.headers[PROTOCOL_VERSION_HEADER];
     if (version !== undefined && !isSupportedVersion(version)) {
-      sendRpcError(res, 400, null, ErrorCode.InvalidRequest,
-        `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`);
+      const supported = SUPPORTED_PROTOCOL_VERSIONS.join(', ');
+      const message = `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)} (supported: ${supported})`;
+      sendRpcError(res, 400, null, ErrorCode.InvalidRequest, message);
       return undefined;
     }
     return session;

@@ -90,7 +90,13 @@ export class StreamableSession {
   }
 
   /** Registers a POSTed request; its answer (and related messages) will go to `res`. */
-  addPost(id: JsonRpcId, res: ServerResponse, accepts: Accepts, headers: OutgoingHttpHeaders = {}, onAnswer?: PendingPost['onAnswer']): void {
+  addPost(
+    id: JsonRpcId,
+    res: ServerResponse,
+    accepts: Accepts,
+    headers: OutgoingHttpHeaders = {},
+    onAnswer?: PendingPost['onAnswer'],
+  ): void {
     const post: PendingPost = { res, accepts, headers, onAnswer };
     this.posts.set(id, post);
     // A POST the client dropped is forgotten: a late answer then goes to the GET stream.

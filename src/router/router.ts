@@ -38,6 +38,8 @@ export class Router implements BackendListener {
   private started = false;
   /** The session whose initialize started the backends (stdio mode): it may adopt per-client ones. */
   private startedBy: ClientSession | undefined;
+  /** What shared backends were offered at start; servers added later get the same. */
+  private startCapabilities: Record<string, unknown> = {};
   private readonly changed = new Set<ListKind>();
   private changeTimer: NodeJS.Timeout | undefined;
 
@@ -59,7 +61,9 @@ export class Router implements BackendListener {
    * initialize, so backends are offered exactly the client's capabilities.
    */
   start(clientCapabilities: Record<string, unknown> = {}): Promise<void> {
-    this.startup ??= this.registry.startAll(forwardedCapabilities(clientCapabilities)).then(() => {
+    if (this.startup) return this.startup;
+    this.startCapabilities = forwardedCapabilities(clientCapabilities);
+    this.startup = this.registry.startAll(this.startCapabilities).then(() => {
       this.started = true;
       const ready = [...this.registry.list()].filter((b) => b.state === 'ready').length;
       log.info(`${ready} of ${[...this.registry.list()].length} servers ready; ${this.catalog.list('tools').length} tools exposed`);
@@ -495,7 +499,8 @@ export class Router implements BackendListener {
   }
 
   onBackendChanged(backend: Backend, kinds: ListKind[]): void {
-    if (kinds.length === 0 || !this.registry.isRegistered(backend)) return;
+    // Per-client instances are not in the merged lists; a removed shared server (no owner) must still be announced.
+    if (kinds.length === 0 || (backend.owner !== undefined && !this.registry.isRegistered(backend))) return;
     this.catalog.invalidate(kinds);
     if (!this.started) return;
     for (const k of kinds) this.changed.add(k);
@@ -518,17 +523,11 @@ export class Router implements BackendListener {
 
   /** Adds and starts a server while running; throws (and keeps nothing) if it cannot start. */
   async addServer(spec: ServerSpec): Promise<Backend> {
-    return this.registry.add(spec, forwardedCapabilities(this.sharedClientCapabilities()));
+    return this.registry.add(spec, this.startCapabilities);
   }
 
   async removeServer(name: string): Promise<boolean> {
     return this.registry.remove(name);
-  }
-
-  private sharedClientCapabilities(): Record<string, unknown> {
-    const caps: Record<string, unknown> = {};
-    for (const s of this.sessions) Object.assign(caps, s.capabilities);
-    return caps;
   }
 
   /** Answers every request in flight with an error, closes sessions, stops all backends. */
