@@ -33,11 +33,14 @@ export interface RoutedRequest {
   backendId: number;
   deadline: number;
   maxDeadline: number;
+  /** Progress was forwarded for it (see Router.onRoutedResponse). */
+  progressed?: boolean;
 }
 
 interface InternalRequest {
   readonly kind: 'internal';
   readonly method: string;
+  readonly timeoutMs: number;
   readonly resolve: (result: any) => void;
   readonly reject: (error: Error) => void;
   deadline: number;
@@ -79,7 +82,6 @@ export class Backend {
   /** Set for a per-client instance: the session it serves (opaque to the backend). */
   owner: unknown;
   lastError: string | undefined;
-  transport: string;
   init: InitializeResult | undefined;
   /** The last lists the server gave; kept while it restarts so exposed names stay stable. */
   catalog: Catalog = EMPTY_CATALOG;
@@ -99,12 +101,16 @@ export class Backend {
     readonly spec: ServerSpec,
     private readonly options: BackendOptions,
   ) {
-    this.transport = spec.transport;
     this.requestTimeoutMs = spec.timeoutMs ?? options.requestTimeoutMs;
   }
 
   get name(): string {
     return this.spec.name;
+  }
+
+  /** The wire in use (auto-http resolves to http or sse once the server answered). */
+  get transport(): string {
+    return this.connection?.transport ?? this.spec.transport;
   }
 
   get pid(): number | undefined {
@@ -174,7 +180,6 @@ export class Backend {
     }
     if (this.options.recorder) tapChannel(connection.channel, this.options.recorder, this.name, 'backend>proxy', 'proxy>backend');
     this.connection = connection;
-    this.transport = connection.transport;
     const { reader } = connection.channel;
     reader.listen((msg) => this.onMessage(msg as any));
     reader.onInvalid((bad: InvalidMessage) => log.warn(`server "${this.name}" sent an invalid message: ${bad.message}`));
@@ -257,7 +262,7 @@ export class Backend {
     if (!this.connection) return Promise.reject(new Error('not connected'));
     const connection = this.connection;
     return new Promise((resolve, reject) => {
-      const id = this.pending.add({ kind: 'internal', method, resolve, reject, deadline: Date.now() + timeoutMs });
+      const id = this.pending.add({ kind: 'internal', method, timeoutMs, resolve, reject, deadline: Date.now() + timeoutMs });
       const msg: JsonRpcRequest = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
       try {
         connection.channel.writer.send(msg as any);
@@ -364,7 +369,8 @@ export class Backend {
     for (const [id, entry] of this.pending.entriesList()) {
       if (entry.deadline > now) continue;
       this.pending.delete(id);
-      const message = `server "${this.name}" did not answer ${entry.method} within ${Math.round(this.requestTimeoutMs / 1000)} s`;
+      const timeoutMs = entry.kind === 'internal' ? entry.timeoutMs : this.requestTimeoutMs;
+      const message = `server "${this.name}" did not answer ${entry.method} within ${formatDuration(timeoutMs)}`;
       if (entry.kind === 'internal') {
         entry.reject(new Error(message));
         continue;
@@ -440,10 +446,14 @@ export function unavailableResponse(id: JsonRpcId, error: unknown): JsonRpcRespo
   return errorResponse(id, ErrorCode.InternalError, errorMessage(error));
 }
 
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+}
+
 function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${Math.round(ms / 1000)} s`)), ms);
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${formatDuration(ms)}`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

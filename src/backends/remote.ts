@@ -48,7 +48,7 @@ class RemoteConnection implements BackendConnection {
     }
   }
 
-  /** Holds writes until `switched` says which wire takes them (undefined: none, answer requests with `why`). */
+  /** Holds writes while auto-detection switches wires; releaseWrites sends them on, or answers them with `why`. */
   holdWrites(): void {
     this.held ??= [];
   }
@@ -93,7 +93,8 @@ class RemoteConnection implements BackendConnection {
 
 function remoteOptions(spec: ServerSpec, options: ConnectOptions): RemoteOptions {
   if (!spec.url) throw new Error('no url configured');
-  return { name: spec.name, url: new URL(spec.url), headers: spec.headers, timeoutMs: options.timeoutMs, maxMessageBytes: options.maxMessageBytes };
+  const { timeoutMs, maxMessageBytes } = options;
+  return { name: spec.name, url: new URL(spec.url), headers: spec.headers, timeoutMs, maxMessageBytes };
 }
 
 export async function connectSse(spec: ServerSpec, options: ConnectOptions): Promise<BackendConnection> {
@@ -132,7 +133,9 @@ export async function connectAutoHttp(spec: ServerSpec, options: ConnectOptions)
             connection.releaseWrites();
           },
           (e) => {
-            const why = `${base.url} is neither a Streamable HTTP endpoint (initialize answered ${status}) nor a legacy SSE one (${errorMessage(e)})`;
+            const why =
+              `${base.url} is neither a Streamable HTTP endpoint (initialize answered ${status}) ` +
+              `nor a legacy SSE one (${errorMessage(e)})`;
             const id = requestIdOf(messageOf(text, msg));
             if (id !== undefined) connection.reader.pushError(id, ErrorCode.InternalError, why);
             connection.releaseWrites(why);

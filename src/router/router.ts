@@ -385,7 +385,10 @@ export class Router implements BackendListener {
     const session = request.session as ClientSession;
     if (session.inflight.get(request.clientId) === request) session.inflight.delete(request.clientId);
     msg.id = request.clientId;
-    session.send(msg);
+    // The MCP SDK handles a response before notifications read in the same chunk, dropping
+    // progress that arrived just ahead of it: after progress, send the answer in a later write.
+    if (request.progressed) setImmediate(() => session.send(msg));
+    else session.send(msg);
   }
 
   onRoutedFailed(request: RoutedRequest, error: JsonRpcErrorObject): void {
@@ -401,6 +404,7 @@ export class Router implements BackendListener {
         const request = backend.progressTarget(msg.params?.progressToken);
         if (request?.progressToken === undefined) return log.debug(`server "${backend.name}": progress for unknown token dropped`);
         msg.params!.progressToken = request.progressToken;
+        request.progressed = true;
         (msg as Related)[RELATED_ID] = request.clientId;
         return (request.session as ClientSession).send(msg);
       }

@@ -27,6 +27,8 @@ export interface MessageChannel {
 /** Base reader: decodes one JSON text into a message or reports it as invalid. */
 export abstract class McpReader extends AbstractMessageReader implements MessageReader {
   protected callback: DataCallback | undefined;
+  /** Messages that arrived before listen(): kept, not lost. */
+  private early: Message[] = [];
   private readonly invalidEmitter = new Emitter<InvalidMessage>();
   private closed = false;
 
@@ -36,6 +38,9 @@ export abstract class McpReader extends AbstractMessageReader implements Message
 
   listen(callback: DataCallback): Disposable {
     this.callback = callback;
+    const early = this.early;
+    this.early = [];
+    for (const msg of early) callback(msg);
     this.startListening();
     return { dispose: () => (this.callback = undefined) };
   }
@@ -72,7 +77,8 @@ export abstract class McpReader extends AbstractMessageReader implements Message
       return;
     }
     if (related !== undefined) (value as Related)[RELATED_ID] = related;
-    this.callback?.(value as Message);
+    if (this.callback) this.callback(value as Message);
+    else this.early.push(value as Message);
   }
 }
 

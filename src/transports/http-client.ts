@@ -98,6 +98,8 @@ export class HttpSession implements MessageSink {
         headers: { ...this.baseHeaders(), 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
         body: text,
         signal: abort.signal,
+        // A notification or response is acknowledged at once (202); a request may take its time.
+        headersTimeoutMs: id === undefined ? this.options.timeoutMs : undefined,
       });
       const sessionId = res.headers['mcp-session-id'];
       if (typeof sessionId === 'string' && sessionId !== '') this.sessionId = sessionId;
@@ -117,14 +119,18 @@ export class HttpSession implements MessageSink {
     }
   }
 
-  private async onPostError(res: IncomingMessage, text: string, msg: Record<string, any>, id: JsonRpcId | undefined, hadSession: boolean): Promise<void> {
+  private async onPostError(
+    res: IncomingMessage,
+    text: string,
+    msg: Record<string, any>,
+    id: JsonRpcId | undefined,
+    hadSession: boolean,
+  ): Promise<void> {
     const detail = await errorDetail(res);
     const status = `${statusText(res)}${detail ? `: ${detail}` : ''}`;
-    if (res.statusCode === 404 && hadSession) {
-      this.fail(id, `session expired (${statusText(res)})`);
-      return this.lost(`session expired (HTTP 404)`);
-    }
-    if (this.options.onFallback && !this.confirmed && id !== undefined && id === this.initializeId && FALLBACK_STATUSES.has(res.statusCode!)) {
+    if (hadSession && sessionGone(res.statusCode!, detail)) return this.lost(`session expired (HTTP ${res.statusCode})`);
+    const isInitialize = id !== undefined && id === this.initializeId;
+    if (this.options.onFallback && !this.confirmed && isInitialize && FALLBACK_STATUSES.has(res.statusCode!)) {
       return this.options.onFallback(text, msg as Message, status);
     }
     this.fail(id, `POST ${this.options.url} of ${msg.method ?? 'a response'} answered ${status}`);
@@ -218,7 +224,12 @@ export class HttpSession implements MessageSink {
    * hopeless. `related` is the request whose broken answer stream is being resumed, if any.
    * For the standalone stream (`first`), 405 means the server does not offer one.
    */
-  private async streamLoop(cursor: StreamCursor, related: JsonRpcId | undefined, signal: AbortSignal, first = false): Promise<StreamEnd> {
+  private async streamLoop(
+    cursor: StreamCursor,
+    related: JsonRpcId | undefined,
+    signal: AbortSignal,
+    first = false,
+  ): Promise<StreamEnd> {
     const { url, name } = this.options;
     let delay = cursor.retryMs ?? RECONNECT_INITIAL_MS;
     let failures = 0;
@@ -244,13 +255,12 @@ export class HttpSession implements MessageSink {
           log.debug(`server "${name}" offers no GET stream (HTTP 405)`);
           return 'done';
         }
-        if (res.statusCode === 404 && hadSession) {
-          res.resume();
-          this.lost('session expired (HTTP 404)');
-          return 'done';
-        }
         if (!isOk(res) || contentType(res) !== 'text/event-stream') {
           const detail = isOk(res) ? `content type ${contentType(res) || 'none'}` : await errorDetail(res);
+          if (hadSession && sessionGone(res.statusCode!, detail)) {
+            this.lost(`session expired (HTTP ${res.statusCode})`);
+            return 'done';
+          }
           retryable = !isOk(res) && isRetryable(res.statusCode!);
           throw new Error(`${statusText(res)}${detail ? `: ${detail}` : ''}`);
         }
@@ -260,7 +270,9 @@ export class HttpSession implements MessageSink {
         const which = related === undefined ? 'GET stream' : `resumed stream of request ${JSON.stringify(related)}`;
         log.debug(`server "${name}": ${which}: ${errorMessage(e)}`);
         if (!retryable) {
-          if (related === undefined) log.warn(`server "${name}": GET stream refused (${errorMessage(e)}); server-initiated messages will come only with answers`);
+          if (related === undefined) {
+            log.warn(`server "${name}": GET stream refused (${errorMessage(e)}); server-initiated messages will come only with answers`);
+          }
           return 'gave-up';
         }
       }
@@ -302,10 +314,13 @@ export class HttpSession implements MessageSink {
     if (this.lostReason !== undefined) queueMicrotask(() => callback(this.lostReason!));
   }
 
+  /** The session is gone: every request in flight is answered with the reason, then the owner hears of it. */
   private lost(reason: string): void {
     if (this.closed) return;
+    const inflight = [...this.requests.keys()];
     this.sessionId = undefined; // gone on the server: nothing to DELETE
     void this.close();
+    for (const id of inflight) this.reader.pushError(id, ErrorCode.ConnectionClosed, reason);
     this.lostReason = reason;
     this.lostCallback?.(reason);
   }
@@ -322,9 +337,13 @@ export class HttpSession implements MessageSink {
     this.requests.clear();
     if (this.sessionId !== undefined) {
       try {
-        const res = await this.http.request('DELETE', this.options.url, { headers: this.baseHeaders(), headersTimeoutMs: DELETE_TIMEOUT_MS });
+        const headers = this.baseHeaders();
+        const res = await this.http.request('DELETE', this.options.url, { headers, headersTimeoutMs: DELETE_TIMEOUT_MS });
         res.resume();
-        if (!isOk(res) && res.statusCode !== 405) log.debug(`server "${this.options.name}": DELETE of the session answered ${statusText(res)}`);
+        // 405: the server does not let clients end sessions; nothing more to do.
+        if (!isOk(res) && res.statusCode !== 405) {
+          log.debug(`server "${this.options.name}": DELETE of the session answered ${statusText(res)}`);
+        }
       } catch (e) {
         log.debug(`server "${this.options.name}": DELETE of the session failed: ${errorMessage(e)}`);
       }
@@ -340,6 +359,14 @@ interface StreamCursor {
   answered: boolean;
   /** Events seen so far, to tell a healthy stream from a failing one. */
   events: number;
+}
+
+/**
+ * The server no longer knows our session: 404 per the spec; also 400 naming the session, which is
+ * what servers built on the SDK's examples answer (they would otherwise never see a new initialize).
+ */
+function sessionGone(status: number, detail: string): boolean {
+  return status === 404 || (status === 400 && /session/i.test(detail));
 }
 
 /** Statuses worth trying again later: server trouble, rate limits, a GET stream still held open (409). */

@@ -5,6 +5,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 
+const MAX_REDIRECTS = 3;
+
 export interface RequestOptions {
   headers: Record<string, string>;
   body?: string;
@@ -23,9 +25,21 @@ export class HttpClient {
     this.agent = protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
   }
 
-  /** Sends one request; resolves with the response (body unread). */
-  request(method: string, url: URL, options: RequestOptions): Promise<http.IncomingMessage> {
-    return this.attempt(method, url, options, true);
+  /**
+   * Sends one request; resolves with the response (body unread). Follows 307/308 redirects (they
+   * keep method and body, e.g. /mcp → /mcp/) within the same origin only: our headers may hold
+   * credentials.
+   */
+  async request(method: string, url: URL, options: RequestOptions): Promise<http.IncomingMessage> {
+    for (let redirects = 0; ; redirects++) {
+      const res = await this.attempt(method, url, options, true);
+      const location = res.headers.location;
+      if ((res.statusCode !== 307 && res.statusCode !== 308) || !location || redirects >= MAX_REDIRECTS) return res;
+      const next = new URL(location, url);
+      if (next.origin !== url.origin) return res;
+      res.resume();
+      url = next;
+    }
   }
 
   private attempt(method: string, url: URL, options: RequestOptions, mayRetry: boolean): Promise<http.IncomingMessage> {

@@ -1,35 +1,19 @@
 // The reader/writer pair shared by the HTTP-based backend transports. The wire code pushes
-// received messages into the reader and gets every written message from the writer; the reader
-// holds messages that arrive before anyone listens (a stream may start before the Backend reads).
+// received messages into the reader and gets every written message from the writer (messages
+// that arrive before anyone listens are held by McpReader).
 import type { Message } from 'vscode-jsonrpc/node';
 import { ErrorCode, errorResponse, type JsonRpcId } from '../../protocol/jsonrpc.js';
 import { McpReader, McpWriter, type MessageChannel } from './channel.js';
 
 export class RemoteReader extends McpReader {
-  private early: Array<{ value: unknown; related: JsonRpcId | undefined }> | undefined = [];
+  protected startListening(): void {}
 
-  protected startListening(): void {
-    const early = this.early ?? [];
-    this.early = undefined;
-    for (const { value, related } of early) this.deliverValue(value, related);
-  }
-
-  /** Parses one message text; returns the parsed value, or undefined (reported as invalid) if it is not JSON. */
-  pushText(text: string, related?: JsonRpcId): unknown {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      this.fireInvalid({ code: ErrorCode.ParseError, message: `Parse error: ${(e as Error).message}`, id: null });
-      return undefined;
-    }
-    this.pushValue(value, related);
-    return value;
+  pushText(text: string, related?: JsonRpcId): void {
+    this.deliverText(text, related);
   }
 
   pushValue(value: unknown, related?: JsonRpcId): void {
-    if (this.early) this.early.push({ value, related });
-    else this.deliverValue(value, related);
+    this.deliverValue(value, related);
   }
 
   /** Answers one of our requests locally: the wire failed, and nothing may wait for an answer that cannot come. */

@@ -112,7 +112,9 @@ export class SseSession implements MessageSink {
     if (endpoint.origin !== this.options.url.origin) {
       return onFailure(new Error(`endpoint ${endpoint} is not on the stream's origin ${this.options.url.origin}`));
     }
-    if (this.endpoint && this.endpoint.href !== endpoint.href) log.warn(`server "${this.options.name}": endpoint changed to ${endpoint}`);
+    if (this.endpoint && this.endpoint.href !== endpoint.href) {
+      log.warn(`server "${this.options.name}": endpoint changed to ${endpoint}`);
+    }
     this.endpoint = endpoint;
     onEndpoint();
   }
@@ -135,6 +137,7 @@ export class SseSession implements MessageSink {
       .request('POST', endpoint, {
         headers: { ...this.options.headers, 'Content-Type': 'application/json' },
         body: text,
+        headersTimeoutMs: this.options.timeoutMs, // accepted at once (202); the answer comes on the stream
       })
       .then(async (res) => {
         if (isOk(res)) return void res.resume();

@@ -11,14 +11,14 @@ class WsReader extends McpReader {
     private readonly maxMessageBytes: number,
   ) {
     super();
+    // Listening from the start: a server may speak the moment the socket opens.
+    // Binary frames are decoded as UTF-8 text too: some clients send JSON that way.
+    socket.on('message', (data: RawData) => this.onFrame(data));
+    socket.on('close', () => this.closeOnce());
+    socket.on('error', (err) => this.fireError(err));
   }
 
-  protected startListening(): void {
-    // Binary frames are decoded as UTF-8 text too: some clients send JSON that way.
-    this.socket.on('message', (data: RawData) => this.onFrame(data));
-    this.socket.on('close', () => this.closeOnce());
-    this.socket.on('error', (err) => this.fireError(err));
-  }
+  protected startListening(): void {}
 
   private onFrame(data: RawData): void {
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);

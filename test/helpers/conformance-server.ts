@@ -1,0 +1,101 @@
+// The reference conformance "everything" server (../shared/peers/conformance-everything-server,
+// third-party, unmodified) as a test peer: copied to a cache folder under the OS temp dir keyed by
+// its package-lock hash and installed there once (npm ci), then started per test on a free port in
+// its own process group, which stop() ends.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url)); // dist/test/helpers
+export const PEER_DIR = path.resolve(here, '../../../../shared/peers/conformance-everything-server');
+const INSTALLED_MARK = '.multi-mcp-installed';
+const INSTALL_TIMEOUT_MS = 8 * 60_000;
+
+/** The installed copy, installing it first if this package-lock has not been installed yet. */
+export function installedPeer(): string {
+  const lock = readFileSync(path.join(PEER_DIR, 'package-lock.json'));
+  const key = createHash('sha256').update(lock).digest('hex').slice(0, 16);
+  const dir = path.join(tmpdir(), `multi-mcp-conformance-server-${key}`);
+  if (existsSync(path.join(dir, INSTALLED_MARK))) return dir;
+  // Install into a private folder, then rename: a half-done install is never taken for a cached one.
+  const staging = `${dir}.staging-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  for (const name of readdirSync(PEER_DIR)) {
+    // Copied by content: the originals are read-only, and npm ci must write beside them.
+    writeFileSync(path.join(staging, name), readFileSync(path.join(PEER_DIR, name)));
+  }
+  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: staging,
+    encoding: 'utf8',
+    timeout: INSTALL_TIMEOUT_MS,
+  });
+  if (npm.status !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new Error(`npm ci of the conformance server failed (${npm.error?.message ?? `exit ${npm.status}`}): ${npm.stderr}`);
+  }
+  writeFileSync(path.join(staging, INSTALLED_MARK), new Date().toISOString());
+  rmSync(dir, { recursive: true, force: true });
+  try {
+    renameSync(staging, dir);
+  } catch {
+    rmSync(staging, { recursive: true, force: true }); // another run won the race: use its copy
+  }
+  return dir;
+}
+
+/** A loopback port that was free a moment ago (the server needs a number; it cannot report port 0). */
+async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface PeerServer {
+  url: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+export async function startConformanceServer(): Promise<PeerServer> {
+  const dir = installedPeer();
+  const port = await freePort();
+  const child: ChildProcess = spawn(path.join(dir, 'node_modules', '.bin', 'tsx'), ['everything-server.ts'], {
+    cwd: dir,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      try {
+        process.kill(-child.pid, signal); // the whole group: tsx runs the server in a child of its own
+      } catch {
+        return;
+      }
+      const gone = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(r, 5000, false))]);
+      if (gone) return;
+    }
+  };
+  try {
+    await waitFor(() => /running on/.test(output) || child.exitCode !== null, 'the conformance server to listen', 60_000, 50);
+    if (child.exitCode !== null) throw new Error(`the conformance server exited: ${output}`);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { url: `http://127.0.0.1:${port}/mcp`, output: () => output, stop };
+}
