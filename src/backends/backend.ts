@@ -159,7 +159,8 @@ export class Backend {
       this.lastError = errorMessage(e);
       (this.restarts === 0 ? log.error : log.warn)(`server "${this.name}" failed to start: ${this.lastError}`);
       this.failPending(`server "${this.name}" failed to start`);
-      await this.closeConnection();
+      // Not awaited: a process slow to die must not hold up the other backends' start-up.
+      this.closeConnection().catch(() => {});
       if (retry && this.spec.restart.enabled) this.scheduleRestart();
       else this.setState('failed');
       throw e;

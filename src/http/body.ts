@@ -1,5 +1,6 @@
 // Reads a POSTed JSON body with the limits every endpoint shares: media type (415),
 // size (413, checked on Content-Length first, then while reading) and syntax (400).
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../../protocol/jsonrpc.js';
 import { sendError, sendRpcError } from './respond.js';
@@ -27,6 +28,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   const raw = await readRaw(req, maxBytes);
   if (raw === 'too-large') return tooLarge(req, maxBytes);
   if (raw === 'aborted') return { ok: false, status: 0, message: 'request aborted' };
+  if (!isUtf8(raw)) return { ok: false, status: 400, message: 'Parse error: body is not valid UTF-8', parseError: true };
   try {
     return { ok: true, value: JSON.parse(raw.toString('utf8')) };
   } catch (e) {
