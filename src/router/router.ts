@@ -41,6 +41,8 @@ export class Router implements BackendListener {
   /** What shared backends were offered at start; servers added later get the same. */
   private startCapabilities: Record<string, unknown> = {};
   private readonly changed = new Set<ListKind>();
+  /** Each list as last announced (JSON), so only real changes are announced. */
+  private readonly announced = new Map<ListKind, string>();
   private changeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RouterOptions) {
@@ -65,6 +67,7 @@ export class Router implements BackendListener {
     this.startCapabilities = forwardedCapabilities(clientCapabilities);
     this.startup = this.registry.startAll(this.startCapabilities).then(() => {
       this.started = true;
+      for (const kind of Object.keys(ListKinds) as ListKind[]) this.announced.set(kind, this.listText(kind));
       const ready = [...this.registry.list()].filter((b) => b.state === 'ready').length;
       log.info(`${ready} of ${[...this.registry.list()].length} servers ready; ${this.catalog.list('tools').length} tools exposed`);
     });
@@ -511,12 +514,23 @@ export class Router implements BackendListener {
     this.changeTimer ??= setTimeout(() => this.announceChanges(), LIST_CHANGED_DELAY_MS);
   }
 
-  /** One list_changed per kind for a burst of backend changes. */
+  /** One list_changed per list that really changed, for a burst of backend changes. */
   private announceChanges(): void {
     this.changeTimer = undefined;
-    const methods = new Set([...this.changed].map((k) => ListKinds[k].changed));
+    const methods = new Set<string>();
+    for (const kind of this.changed) {
+      const text = this.listText(kind);
+      if (text === this.announced.get(kind)) continue;
+      this.announced.set(kind, text);
+      methods.add(ListKinds[kind].changed);
+    }
     this.changed.clear();
     for (const method of methods) this.broadcast(notification(method));
+  }
+
+  /** A list as clients see it, to tell a real change from a backend that came back the same. */
+  private listText(kind: ListKind): string {
+    return JSON.stringify(this.catalog.list(kind));
   }
 
   private broadcast(msg: JsonRpcNotification): void {

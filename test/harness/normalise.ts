@@ -1,0 +1,60 @@
+// The replay normalisation, in one place (documented in replay.ts and README): where a message
+// holds an id the proxy allocated (matched through the IdBijection instead of compared), which
+// fields are ignored (the proxy's own version), and how a recorded input that refers to a
+// proxy-allocated id is rewritten before it is fed.
+import type { Direction } from '../../src/record/recorder.js';
+import type { IdBijection } from './id-bijection.js';
+
+export interface CompareRules {
+  /** Paths (formatPath form) not compared. */
+  ignore: Set<string>;
+  /** Paths holding a proxy-allocated id, with the bijection scope they belong to. */
+  ids: Map<string, string>;
+}
+
+export const backendScope = (server: string) => `backend ${server}`;
+export const clientScope = (session: string) => `client ${session}`;
+
+const CANCELLED = 'notifications/cancelled';
+const PROGRESS = 'notifications/progress';
+
+const isRequest = (msg: any) => typeof msg.method === 'string' && 'id' in msg;
+const isNotification = (msg: any) => typeof msg.method === 'string' && !('id' in msg);
+const isResponse = (msg: any) => !('method' in msg) && 'id' in msg;
+
+/** The rules for comparing one expected output message (the recorded one decides). */
+export function outputRules(dir: Direction, peer: string, expected: any): CompareRules {
+  const ignore = new Set<string>();
+  const ids = new Map<string, string>();
+  const scope = dir === 'proxy>backend' ? backendScope(peer) : clientScope(peer);
+  if (isRequest(expected)) {
+    ids.set('id', scope);
+    // The proxy uses its request id towards a backend as the progress token there.
+    if (dir === 'proxy>backend' && expected.params?._meta?.progressToken !== undefined) ids.set('params._meta.progressToken', scope);
+    if (dir === 'proxy>backend' && expected.method === 'initialize') ignore.add('params.clientInfo.version');
+  } else if (isNotification(expected) && expected.method === CANCELLED) {
+    // Towards a backend: cancels the proxy's request; towards a client: a request the proxy sent it.
+    ids.set('params.requestId', scope);
+  } else if (dir === 'proxy>client' && isResponse(expected) && expected.result?.serverInfo !== undefined) {
+    ignore.add('result.serverInfo.version');
+  }
+  return { ignore, ids };
+}
+
+/**
+ * A copy of a recorded input with its references to proxy-allocated ids mapped to the replayed
+ * ones: a backend's answers and progress notifications, a client's answers.
+ */
+export function rewriteInput(dir: Direction, peer: string, msg: any, ids: IdBijection): any {
+  const copy = structuredClone(msg);
+  if (dir === 'backend>proxy') {
+    const scope = backendScope(peer);
+    if (isResponse(copy) && copy.id !== null) copy.id = ids.map(scope, copy.id);
+    if (isNotification(copy) && copy.method === PROGRESS && copy.params?.progressToken !== undefined) {
+      copy.params.progressToken = ids.map(scope, copy.params.progressToken);
+    }
+  } else if (dir === 'client>proxy') {
+    if (isResponse(copy) && copy.id !== null) copy.id = ids.map(clientScope(peer), copy.id);
+  }
+  return copy;
+}
