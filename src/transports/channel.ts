@@ -82,6 +82,18 @@ export abstract class McpReader extends AbstractMessageReader implements Message
   }
 }
 
+/** Pairs a reader and a writer; closing ends the writer and stops reading. */
+export function channelOf<R extends McpReader, W extends McpWriter>(reader: R, writer: W): MessageChannel & { reader: R; writer: W } {
+  return {
+    reader,
+    writer,
+    close() {
+      writer.end();
+      reader.dispose();
+    },
+  };
+}
+
 /**
  * Base writer. `send` is the synchronous path the router uses (it throws when a message cannot be
  * serialized, so the caller can answer with an error); `write` is vscode-jsonrpc's promise API.

@@ -1,6 +1,6 @@
 // An in-memory channel pair for tests: each message crosses as JSON text, asynchronously,
 // so the router sees exactly what a wire would give it.
-import { McpReader, McpWriter, type MessageChannel } from './channel.js';
+import { channelOf, McpReader, McpWriter, type MessageChannel } from './channel.js';
 
 class MemoryReader extends McpReader {
   protected startListening(): void {}
@@ -37,13 +37,5 @@ export interface MemoryChannel extends MessageChannel {
 export function memoryChannelPair(): [MemoryChannel, MemoryChannel] {
   const readerA = new MemoryReader();
   const readerB = new MemoryReader();
-  const make = (reader: MemoryReader, writer: MemoryWriter): MemoryChannel => ({
-    reader,
-    writer,
-    close() {
-      writer.end();
-      reader.dispose();
-    },
-  });
-  return [make(readerA, new MemoryWriter(readerB)), make(readerB, new MemoryWriter(readerA))];
+  return [channelOf(readerA, new MemoryWriter(readerB)), channelOf(readerB, new MemoryWriter(readerA))];
 }

@@ -4,7 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Readable, Writable } from 'node:stream';
 import { ErrorCode } from '../../protocol/jsonrpc.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, McpReader, McpWriter, type MessageChannel } from './channel.js';
+import { channelOf, DEFAULT_MAX_MESSAGE_BYTES, McpReader, McpWriter, type MessageChannel } from './channel.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -146,14 +146,5 @@ export class NdjsonWriter extends McpWriter {
 }
 
 export function ndjsonChannel(readable: Readable, writable: Writable, maxMessageBytes?: number): MessageChannel {
-  const reader = new NdjsonReader(readable, maxMessageBytes);
-  const writer = new NdjsonWriter(writable);
-  return {
-    reader,
-    writer,
-    close() {
-      writer.end();
-      reader.dispose();
-    },
-  };
+  return channelOf(new NdjsonReader(readable, maxMessageBytes), new NdjsonWriter(writable));
 }

@@ -1,7 +1,7 @@
 // One JSON-RPC message per WebSocket text frame, on either end (our /ws front, ws:// backends).
 import type { RawData, WebSocket } from 'ws';
 import { ErrorCode } from '../../protocol/jsonrpc.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, McpReader, McpWriter, type MessageChannel } from './channel.js';
+import { channelOf, DEFAULT_MAX_MESSAGE_BYTES, McpReader, McpWriter, type MessageChannel } from './channel.js';
 
 export const MCP_SUBPROTOCOL = 'mcp';
 
@@ -49,14 +49,5 @@ class WsWriter extends McpWriter {
 }
 
 export function wsChannel(socket: WebSocket, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): MessageChannel {
-  const reader = new WsReader(socket, maxMessageBytes);
-  const writer = new WsWriter(socket);
-  return {
-    reader,
-    writer,
-    close() {
-      writer.end();
-      reader.dispose();
-    },
-  };
+  return channelOf(new WsReader(socket, maxMessageBytes), new WsWriter(socket));
 }
