@@ -8,7 +8,8 @@ import { isSupportedVersion, SUPPORTED_PROTOCOL_VERSIONS } from '../../protocol/
 import type { Router } from '../router/router.js';
 import { readJsonBody, rejectBody } from './body.js';
 import { sendEmpty, sendRpcError } from './respond.js';
-import { StreamableSession, type Accepts, type StreamableSessionOptions } from './streamable-session.js';
+import { parseAccept } from './accept.js';
+import { StreamableSession, type StreamableSessionOptions } from './streamable-session.js';
 
 export const MCP_PATH = '/mcp';
 export const SESSION_HEADER = 'mcp-session-id';
@@ -23,16 +24,6 @@ export interface StreamableOptions extends StreamableSessionOptions {
 export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
 export const DEFAULT_MAX_QUEUED_EVENTS = 1000;
 export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
-
-/** What the Accept header allows; no header means JSON. `*\/*` means JSON too (curl sends it). */
-export function parseAccept(header: string | undefined): Accepts {
-  if (!header) return { json: true, sse: false };
-  const types = header.split(',').map((part) => part.split(';', 1)[0].trim().toLowerCase());
-  return {
-    json: types.some((t) => t === 'application/json' || t === 'application/*' || t === '*/*'),
-    sse: types.some((t) => t === 'text/event-stream' || t === 'text/*'),
-  };
-}
 
 export class StreamableFront {
   private readonly sessions = new Map<string, StreamableSession>();

@@ -7,6 +7,7 @@ import type { Message } from 'vscode-jsonrpc/node';
 import { ErrorCode, errorResponse, type JsonRpcId, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
 import type { ClientSession } from '../router/session.js';
 import { McpWriter, RELATED_ID, type MessageChannel, type Related } from '../transports/channel.js';
+import type { Accepts } from './accept.js';
 import { EventLog } from './event-log.js';
 import { PushReader } from './push-reader.js';
 import { SseStream } from './sse-stream.js';
@@ -15,12 +16,6 @@ export interface StreamableSessionOptions {
   heartbeatMs: number;
   maxQueuedEvents: number;
   maxQueuedBytes: number;
-}
-
-/** What a POSTed request's client accepts, from its Accept header. */
-export interface Accepts {
-  json: boolean;
-  sse: boolean;
 }
 
 interface PendingPost {
@@ -122,7 +117,8 @@ export class StreamableSession {
 
   private answer(id: JsonRpcId, post: PendingPost, text: string, msg: JsonRpcResponse | undefined): void {
     this.posts.delete(id);
-    if (!post.stream && !post.accepts.json) this.streamOf(post);
+    // SSE when the client takes nothing else or asks for it first; JSON otherwise (smaller, simpler).
+    if (!post.stream && (!post.accepts.json || post.accepts.prefersSse)) this.streamOf(post);
     if (post.stream) {
       post.stream.send(text, 'message');
       post.stream.end();
