@@ -48,6 +48,9 @@ interface InternalRequest {
 
 type Pending = RoutedRequest | InternalRequest;
 
+/** Who the proxy says it is when initializing a backend (a per-client instance: its client). */
+export type ClientInfo = { name: string; version: string } & Record<string, unknown>;
+
 export interface BackendListener {
   /** A request or notification sent by the backend. */
   onBackendMessage(backend: Backend, msg: JsonRpcRequest | JsonRpcNotification): void;
@@ -90,6 +93,7 @@ export class Backend {
   private readySince = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private clientCapabilities: Record<string, unknown> = {};
+  private clientInfo: ClientInfo = PROXY_INFO;
   private connection: BackendConnection | undefined;
   private readonly pending = new PendingTable<Pending>();
   private readonly requestTimeoutMs: number;
@@ -125,15 +129,16 @@ export class Backend {
    * Connects, initializes with the given client capabilities, and lists everything. With
    * `retry`, a failure schedules another attempt with backoff (per the spec's restart policy).
    */
-  async start(clientCapabilities: Record<string, unknown>, retry = true): Promise<void> {
+  async start(clientCapabilities: Record<string, unknown>, retry = true, clientInfo: ClientInfo = PROXY_INFO): Promise<void> {
     clearTimeout(this.restartTimer);
     this.clientCapabilities = clientCapabilities;
+    this.clientInfo = clientInfo;
     this.setState('starting');
     try {
       const connection = await this.connect();
       const raw = await this.request(
         Method.initialize,
-        { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: clientCapabilities, clientInfo: PROXY_INFO },
+        { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: clientCapabilities, clientInfo },
         this.options.connectTimeoutMs,
       );
       const parsed = InitializeResult.safeParse(raw);
@@ -404,7 +409,7 @@ export class Backend {
     this.restarts++;
     log.info(`server "${this.name}" restarting in ${delay} ms (attempt ${this.restarts})`);
     this.setState('restarting', kinds);
-    this.restartTimer = setTimeout(() => this.start(this.clientCapabilities).catch(() => {}), delay);
+    this.restartTimer = setTimeout(() => this.start(this.clientCapabilities, true, this.clientInfo).catch(() => {}), delay);
     this.restartTimer.unref();
   }
 

@@ -61,7 +61,10 @@ function validate(raw: unknown, source: string, env: Env) {
       if (disabled) disabledServers.push(name);
       return !disabled;
     });
-    doc = { ...raw, mcpServers: Object.fromEntries(enabled) };
+    // Only the keys multi-mcp reads are interpolated: editors keep other things (comments,
+    // their own settings) at the top level, and a "${...}" there must not break loading.
+    const { separator, namespace } = raw;
+    doc = { mcpServers: Object.fromEntries(enabled), separator, namespace };
   }
 
   const interpolated = interpolateCollect(doc, env);

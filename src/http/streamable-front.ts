@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classify, ErrorCode, idOf, type JsonRpcRequest } from '../../protocol/jsonrpc.js';
-import { Method } from '../../protocol/mcp.js';
+import { Method, Notification } from '../../protocol/mcp.js';
 import { isSupportedVersion, SUPPORTED_PROTOCOL_VERSIONS } from '../../protocol/versions.js';
 import type { Router } from '../router/router.js';
 import { readJsonBody, rejectBody } from './body.js';
@@ -60,6 +60,8 @@ export class StreamableFront {
     session.touch();
     if (kind !== 'request') {
       sendEmpty(res, 202);
+      // A cancelled request gets no answer: its POST ends now instead of hanging until the session does.
+      if (msg.method === Notification.cancelled) session.dropPost(msg.params?.requestId);
       return session.reader.receive(value);
     }
     if (session.hasPost(msg.id)) {

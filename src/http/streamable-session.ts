@@ -4,9 +4,9 @@
 // to the GET stream, numbered and kept in a bounded log for Last-Event-ID resumption.
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Message } from 'vscode-jsonrpc/node';
-import { ErrorCode, errorResponse, type JsonRpcId, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
+import { ErrorCode, errorResponse, isValidId, type JsonRpcId, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
 import type { ClientSession } from '../router/session.js';
-import { McpWriter, RELATED_ID, type MessageChannel, type Related } from '../transports/channel.js';
+import { channelOf, McpWriter, RELATED_ID, type MessageChannel, type Related } from '../transports/channel.js';
 import type { Accepts } from './accept.js';
 import { EventLog } from './event-log.js';
 import { PushReader } from './push-reader.js';
@@ -59,16 +59,7 @@ export class StreamableSession {
     private readonly onEnded: () => void,
   ) {
     this.events = new EventLog(options.maxQueuedEvents, options.maxQueuedBytes);
-    const writer = new StreamableWriter(this);
-    const reader = this.reader;
-    this.channel = {
-      reader,
-      writer,
-      close() {
-        writer.end();
-        reader.dispose();
-      },
-    };
+    this.channel = channelOf(this.reader, new StreamableWriter(this));
   }
 
   /** No connection of this session is open. */
@@ -99,6 +90,15 @@ export class StreamableSession {
       if (this.posts.get(id) === post) this.posts.delete(id);
       this.touch();
     });
+  }
+
+  /** Ends the POST of a request the client cancelled: an open stream just ends; otherwise 202, no body. */
+  dropPost(id: unknown): void {
+    const post = isValidId(id) ? this.posts.get(id) : undefined;
+    if (!post) return;
+    this.posts.delete(id as JsonRpcId);
+    if (post.stream) post.stream.end();
+    else if (!post.res.headersSent) post.res.writeHead(202, post.headers).end();
   }
 
   route(text: string, msg: Message | undefined): void {

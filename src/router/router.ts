@@ -168,7 +168,7 @@ export class Router implements BackendListener {
       return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Invalid params: ${describeZodError(parsed.error)}`));
     }
     session.protocolVersion = negotiateVersion(parsed.data.protocolVersion);
-    session.clientName = `${parsed.data.clientInfo.name} ${parsed.data.clientInfo.version}`;
+    session.clientInfo = parsed.data.clientInfo;
     session.capabilities = parsed.data.capabilities;
     if (!this.startup) this.startedBy = session;
     await this.start(parsed.data.capabilities);
@@ -280,20 +280,28 @@ export class Router implements BackendListener {
     this.forward(session, msg, server);
   }
 
-  /** Fans the level out to every backend with logging; answers once all have answered. */
+  /**
+   * Fans the level out to every backend with logging; answers once all have answered. The
+   * session's own instances get its level; shared backends the most verbose level any session
+   * asked for, since each session's level is applied by the proxy when forwarding.
+   */
   private async setLevel(session: ClientSession, msg: JsonRpcRequest): Promise<void> {
     const parsed = SetLevelParams.safeParse(msg.params);
     if (!parsed.success) {
       return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Invalid params: ${describeZodError(parsed.error)}`));
     }
     session.logLevel = LoggingLevels.indexOf(parsed.data.level);
-    const candidates = new Set<Backend>();
-    for (const b of this.registry.list()) if (b.owner === undefined || b.owner === session) candidates.add(b);
-    for (const { backend } of session.instances.values()) candidates.add(backend);
-    const targets = [...candidates].filter((b) => b.state === 'ready' && b.init?.capabilities.logging);
-    const results = await Promise.allSettled(targets.map((b) => b.request(Method.loggingSetLevel, { level: parsed.data.level })));
+    let shared = session.logLevel;
+    for (const s of this.sessions) if (s.logLevel !== undefined) shared = Math.min(shared, s.logLevel);
+    const targets = new Map<Backend, number>();
+    for (const b of this.registry.list()) if (b.owner === undefined) targets.set(b, shared);
+    for (const { backend } of session.instances.values()) targets.set(backend, session.logLevel);
+    const asked = [...targets].filter(([b]) => b.state === 'ready' && b.init?.capabilities.logging);
+    const results = await Promise.allSettled(
+      asked.map(([b, level]) => b.request(Method.loggingSetLevel, { level: LoggingLevels[level] })),
+    );
     results.forEach((r, i) => {
-      if (r.status === 'rejected') log.warn(`server "${targets[i].name}": ${errorMessage(r.reason)}`);
+      if (r.status === 'rejected') log.warn(`server "${asked[i][0].name}": ${errorMessage(r.reason)}`);
     });
     session.send(resultResponse(msg.id, {}));
   }
@@ -322,7 +330,8 @@ export class Router implements BackendListener {
       instance = { backend: proto, ready: Promise.resolve() };
     } else {
       const backend = this.registry.instance(proto.spec, session);
-      const ready = backend.start(forwardedCapabilities(session.capabilities));
+      // Its own instance may know who it serves: exact capabilities and the client's own clientInfo.
+      const ready = backend.start(forwardedCapabilities(session.capabilities), true, session.clientInfo);
       ready.catch(() => {}); // reported through the requests waiting on it
       instance = { backend, ready };
     }
@@ -454,7 +463,7 @@ export class Router implements BackendListener {
     }
     const needed = CAPABILITY_FOR[msg.method];
     if (needed && !session.capabilities[needed]) {
-      return backend.send(errorResponse(msg.id, ErrorCode.MethodNotFound, `the client (${session.clientName}) does not support ${needed}`));
+      return backend.send(errorResponse(msg.id, ErrorCode.MethodNotFound, `the client (${session.clientInfo.name} ${session.clientInfo.version}) does not support ${needed}`));
     }
     if (msg.method === Method.elicitationCreate) backend.noteElicitation(msg.params?.elicitationId, session);
     const related = this.clientIdOf(backend, msg[RELATED_ID]) ?? this.soleRequestOf(backend, session)?.clientId;

@@ -20,7 +20,7 @@ export class ClientSession {
   readonly id: string;
   initialized = false;
   protocolVersion: string | undefined;
-  clientName = 'unknown client';
+  clientInfo: { name: string; version: string } = { name: 'unknown client', version: '' };
   capabilities: Record<string, unknown> = {};
   readonly inflight = new Map<JsonRpcId, RoutedRequest>();
   readonly outbound = new PendingTable<OutboundRequest>();
