@@ -1,24 +1,20 @@
 // One backend server: its connection, MCP handshake, catalog (tools, prompts, resources,
 // templates), state, and the table of requests waiting for its answers.
 import { ErrorCode, errorResponse, type JsonRpcErrorObject, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
-import { InitializeResult, ListKinds, Method, Notification, type ListKind, type Prompt, type Resource, type ResourceTemplate, type Tool } from '../../protocol/mcp.js';
+import { InitializeResult, ListKinds, Method, Notification, type ListKind } from '../../protocol/mcp.js';
 import { isSupportedVersion, LATEST_PROTOCOL_VERSION } from '../../protocol/versions.js';
 import type { ServerSpec } from '../config/spec.js';
 import { errorMessage, log } from '../log.js';
 import { PendingTable } from '../router/ids.js';
 import { tapChannel, type Recorder } from '../record/recorder.js';
+import { ALL_KINDS, listAll, listCatalog, type Catalog, type Lister } from './catalog.js';
 import type { InvalidMessage } from '../transports/channel.js';
 import type { BackendConnection, Connector } from './connection.js';
+export type { Catalog };
 import { PROXY_INFO } from '../proxy-info.js';
 
 export type BackendState = 'starting' | 'ready' | 'failed' | 'restarting' | 'stopped';
 
-export interface Catalog {
-  tools: Tool[];
-  prompts: Prompt[];
-  resources: Resource[];
-  resourceTemplates: ResourceTemplate[];
-}
 
 /** A client request forwarded to this backend, waiting for its answer. */
 export interface RoutedRequest {
@@ -75,10 +71,8 @@ export interface BackendOptions {
 }
 
 const EMPTY_CATALOG: Catalog = Object.freeze({ tools: [], prompts: [], resources: [], resourceTemplates: [] });
-const MAX_PAGES = 1000;
 const MAX_TRACKED_ELICITATIONS = 1000;
 
-const ALL_KINDS: ListKind[] = ['tools', 'prompts', 'resources', 'resourceTemplates'];
 
 export class Backend {
   state: BackendState = 'starting';
@@ -148,7 +142,7 @@ export class Backend {
       }
       this.init = parsed.data;
       this.send({ jsonrpc: '2.0', method: Notification.initialized });
-      this.catalog = await this.listCatalog();
+      this.catalog = await listCatalog(this.lister());
       if (this.connection !== connection) throw new Error(this.lastError ?? 'connection lost');
       this.lastError = undefined;
       this.readySince = Date.now();
@@ -316,7 +310,7 @@ export class Backend {
         this.dirty.clear();
         try {
           const fresh = { ...this.catalog };
-          for (const kind of kinds) (fresh as any)[kind] = await this.listAll(kind);
+          for (const kind of kinds) (fresh as any)[kind] = await listAll(this.lister(), kind);
           if (this.state !== 'ready') break;
           this.catalog = fresh;
           this.options.listener.onBackendChanged(this, kinds);
@@ -332,41 +326,8 @@ export class Backend {
     }
   }
 
-  private async listCatalog(): Promise<Catalog> {
-    const [tools, prompts, resources, resourceTemplates] = await Promise.all(
-      ALL_KINDS.map((kind) => this.listAll(kind)),
-    );
-    return { tools, prompts, resources, resourceTemplates } as Catalog;
-  }
-
-  /** Lists one kind completely, following nextCursor; [] when the server lacks the capability. */
-  private async listAll(kind: ListKind): Promise<any[]> {
-    const capability = kind === 'resourceTemplates' ? 'resources' : kind;
-    if (!this.init?.capabilities[capability]) return [];
-    const { method, key, schema } = ListKinds[kind];
-    const items: any[] = [];
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const raw = await this.request(method, cursor === undefined ? undefined : { cursor });
-      const parsed = schema.safeParse(raw);
-      if (!parsed.success) throw new Error(`invalid ${method} result: ${parsed.error.issues[0]?.message}`);
-      items.push(...((parsed.data as any)[key] as any[]));
-      cursor = parsed.data.nextCursor;
-      if (cursor === undefined || cursor === '') return kind === 'tools' ? this.filterTools(items) : items;
-      if (seen.has(cursor)) throw new Error(`${method} returned the cursor ${JSON.stringify(cursor)} twice`);
-      seen.add(cursor);
-    }
-    throw new Error(`${method} did not end after ${MAX_PAGES} pages`);
-  }
-
-  /** Applies the config's tool curation: deny wins over allow. */
-  private filterTools(tools: Tool[]): Tool[] {
-    const { allow, deny } = this.spec.tools;
-    if (!allow && !deny) return tools;
-    const allowed = allow && new Set(allow);
-    const denied = new Set(deny ?? []);
-    return tools.filter((t) => (!allowed || allowed.has(t.name)) && !denied.has(t.name));
+  private lister(): Lister {
+    return { capabilities: this.init?.capabilities ?? {}, tools: this.spec.tools, request: (m, p) => this.request(m, p) };
   }
 
   /** Fails requests past their deadline: the client gets an error, the backend a cancellation. */

@@ -1,0 +1,52 @@
+// A backend's lists (tools, prompts, resources, resource templates), read completely page by page.
+import { ListKinds, type ListKind, type Prompt, type Resource, type ResourceTemplate, type Tool } from '../../protocol/mcp.js';
+
+export interface Catalog {
+  tools: Tool[];
+  prompts: Prompt[];
+  resources: Resource[];
+  resourceTemplates: ResourceTemplate[];
+}
+
+export const ALL_KINDS: ListKind[] = ['tools', 'prompts', 'resources', 'resourceTemplates'];
+const MAX_PAGES = 1000;
+
+/** What listing needs from a backend: its capabilities, its tool curation, a way to ask. */
+export interface Lister {
+  capabilities: Record<string, unknown>;
+  tools: { allow?: string[]; deny?: string[] };
+  request(method: string, params: Record<string, unknown> | undefined): Promise<unknown>;
+}
+
+export async function listCatalog(lister: Lister): Promise<Catalog> {
+  const [tools, prompts, resources, resourceTemplates] = await Promise.all(ALL_KINDS.map((kind) => listAll(lister, kind)));
+  return { tools, prompts, resources, resourceTemplates } as Catalog;
+}
+
+/** Lists one kind completely, following nextCursor; [] when the server lacks the capability. */
+export async function listAll(lister: Lister, kind: ListKind): Promise<any[]> {
+  const capability = kind === 'resourceTemplates' ? 'resources' : kind;
+  if (!lister.capabilities[capability]) return [];
+  const { method, key, schema } = ListKinds[kind];
+  const items: any[] = [];
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const parsed = schema.safeParse(await lister.request(method, cursor === undefined ? undefined : { cursor }));
+    if (!parsed.success) throw new Error(`invalid ${method} result: ${parsed.error.issues[0]?.message}`);
+    items.push(...((parsed.data as any)[key] as any[]));
+    cursor = parsed.data.nextCursor;
+    if (cursor === undefined || cursor === '') return kind === 'tools' ? curate(items, lister.tools) : items;
+    if (seen.has(cursor)) throw new Error(`${method} returned the cursor ${JSON.stringify(cursor)} twice`);
+    seen.add(cursor);
+  }
+  throw new Error(`${method} did not end after ${MAX_PAGES} pages`);
+}
+
+/** The config's tool curation: deny wins over allow. */
+function curate(tools: Tool[], { allow, deny }: Lister['tools']): Tool[] {
+  if (!allow && !deny) return tools;
+  const allowed = allow && new Set(allow);
+  const denied = new Set(deny ?? []);
+  return tools.filter((t) => (!allowed || allowed.has(t.name)) && !denied.has(t.name));
+}
