@@ -1,5 +1,5 @@
 // A backend reached over WebSocket (ws:// or wss://), subprotocol "mcp", one message per frame.
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import type { ServerSpec } from '../config/spec.js';
 import { errorMessage, log } from '../log.js';
 import { MCP_SUBPROTOCOL, wsChannel } from '../transports/ws.js';
@@ -7,9 +7,11 @@ import type { BackendConnection, ConnectOptions } from './connection.js';
 
 const CLOSE_GRACE_MS = 2000;
 
-export function connectWs(spec: ServerSpec, options: ConnectOptions): Promise<BackendConnection> {
-  if (!spec.url) return Promise.reject(new Error('no url configured'));
+export async function connectWs(spec: ServerSpec, options: ConnectOptions): Promise<BackendConnection> {
+  if (!spec.url) throw new Error('no url configured');
   const url = spec.url;
+  // Loaded on first use: `ws` costs ~5 MB of RSS that a proxy without WebSocket servers need not pay.
+  const { WebSocket } = await import('ws');
   const socket = new WebSocket(url, MCP_SUBPROTOCOL, { headers: spec.headers, handshakeTimeout: options.timeoutMs });
   // Errors are reported by the handshake promise or, later, by the close that follows them.
   socket.on('error', (err) => log.debug(`server "${spec.name}": WebSocket: ${err.message}`));

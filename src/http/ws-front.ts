@@ -3,7 +3,8 @@
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { errorMessage, log } from '../log.js';
 import type { Router } from '../router/router.js';
 import type { ClientSession } from '../router/session.js';
 import { MCP_SUBPROTOCOL, wsChannel } from '../transports/ws.js';
@@ -31,7 +32,12 @@ export function rejectUpgrade(socket: Duplex, status: number, message: string, h
 }
 
 export class WsFront {
-  private readonly wss: WebSocketServer;
+  /**
+   * Created on the first upgrade: loading `ws` costs ~5 MB of RSS, which a proxy with no WebSocket
+   * clients need not pay.
+   */
+  private wss: Promise<WebSocketServer> | undefined;
+  private closed = false;
   private readonly clients = new Map<WebSocket, { client: ClientSession; alive: boolean }>();
   private readonly heartbeat: NodeJS.Timeout;
 
@@ -39,11 +45,6 @@ export class WsFront {
     private readonly router: Router,
     private readonly options: WsOptions,
   ) {
-    this.wss = new WebSocketServer({
-      noServer: true,
-      maxPayload: options.maxMessageBytes,
-      handleProtocols: (offered) => (offered.has(MCP_SUBPROTOCOL) ? MCP_SUBPROTOCOL : false),
-    });
     this.heartbeat = setInterval(() => this.ping(), options.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -57,7 +58,28 @@ export class WsFront {
     if (!offered.includes(MCP_SUBPROTOCOL)) {
       return rejectUpgrade(socket, 400, `the WebSocket subprotocol must be "${MCP_SUBPROTOCOL}"`);
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.connected(ws));
+    this.server().then(
+      (wss) => {
+        if (this.closed) return socket.destroy();
+        wss.handleUpgrade(req, socket, head, (ws) => this.connected(ws));
+      },
+      (e) => {
+        log.error(`WebSocket upgrade: ${errorMessage(e)}`);
+        socket.destroy();
+      },
+    );
+  }
+
+  private server(): Promise<WebSocketServer> {
+    this.wss ??= import('ws').then(
+      ({ WebSocketServer }) =>
+        new WebSocketServer({
+          noServer: true,
+          maxPayload: this.options.maxMessageBytes,
+          handleProtocols: (offered) => (offered.has(MCP_SUBPROTOCOL) ? MCP_SUBPROTOCOL : false),
+        }),
+    );
+    return this.wss;
   }
 
   private connected(ws: WebSocket): void {
@@ -82,14 +104,17 @@ export class WsFront {
 
   /** Server shutdown: every session closes, which closes its socket (1000). */
   close(reason: string): void {
+    this.closed = true;
     clearInterval(this.heartbeat);
     for (const { client } of [...this.clients.values()]) this.router.closeSession(client, reason);
     this.clients.clear();
-    this.wss.close();
+    void this.wss?.then((wss) => wss.close());
   }
 
   /** Cuts sockets whose closing handshake has not finished. */
   terminateAll(): void {
-    for (const socket of this.wss.clients) socket.terminate();
+    void this.wss?.then((wss) => {
+      for (const socket of wss.clients) socket.terminate();
+    });
   }
 }

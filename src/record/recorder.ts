@@ -69,9 +69,9 @@ export function tapChannel(
       callback(msg);
     });
   const send = writer.send.bind(writer);
-  writer.send = (msg: Message) => {
+  writer.send = (msg: Message, text?: string) => {
     recorder.record(outbound, peer, msg);
-    send(msg);
+    send(msg, text);
   };
   return channel;
 }

@@ -22,6 +22,8 @@ export class MergedCatalog {
   private resourceOwners = new Map<string, string>();
   private templateOwners: TemplateOwner[] = [];
   private readonly dirty = new Set<ListKind>(['tools', 'prompts', 'resources', 'resourceTemplates']);
+  /** Each merged list serialized once per rebuild: a list answer then costs a string concatenation. */
+  private readonly json = new Map<ListKind, string>();
   private readonly reported = new Set<string>();
 
   constructor(
@@ -40,6 +42,17 @@ export class MergedCatalog {
   list(kind: ListKind): readonly unknown[] {
     this.refresh(kind);
     return this[kind];
+  }
+
+  /** The merged list as JSON text, cached until the list changes. */
+  listJson(kind: ListKind): string {
+    this.refresh(kind);
+    let text = this.json.get(kind);
+    if (text === undefined) {
+      text = JSON.stringify(this[kind]);
+      this.json.set(kind, text);
+    }
+    return text;
   }
 
   tool(name: string): Owner | undefined {
@@ -77,6 +90,7 @@ export class MergedCatalog {
 
   private refresh(kind: ListKind): void {
     if (!this.dirty.delete(kind)) return;
+    this.json.delete(kind);
     const backends = this.ready();
     switch (kind) {
       case 'tools':

@@ -211,7 +211,9 @@ export class Router implements BackendListener {
     const cursor = msg.params?.cursor;
     const pageSize = this.options.pageSize;
     if (cursor === undefined && (pageSize === undefined || items.length <= pageSize)) {
-      return session.send(resultResponse(msg.id, { [key]: items }));
+      // Exactly JSON.stringify of the response object, with the cached list text spliced in.
+      const text = `{"jsonrpc":"2.0","id":${JSON.stringify(msg.id)},"result":{"${key}":${this.catalog.listJson(kind)}}}`;
+      return session.send(resultResponse(msg.id, { [key]: items }), text);
     }
     const offset = cursor === undefined ? 0 : decodeCursor(cursor);
     if (offset === undefined || offset > items.length || pageSize === undefined) {

@@ -38,10 +38,11 @@ export class ClientSession {
     this.id = id ?? `s${nextSessionNumber++}`;
   }
 
-  send(msg: object): void {
+  /** `text`: the message already serialized, when the caller has it cached. */
+  send(msg: object, text?: string): void {
     if (this.closed) return;
     try {
-      this.channel.writer.send(msg as Message);
+      this.channel.writer.send(msg as Message, text);
     } catch (e) {
       log.warn(`cannot send to client session ${this.id}: ${errorMessage(e)}`);
     }

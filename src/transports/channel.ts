@@ -103,8 +103,9 @@ export function channelOf<R extends McpReader, W extends McpWriter>(reader: R, w
 export abstract class McpWriter extends AbstractMessageWriter implements MessageWriter {
   protected errorCount = 0;
 
-  send(msg: Message): void {
-    this.sendText(JSON.stringify(msg), msg);
+  /** `text`: the message already serialized (a cached list answer), so it is not serialized again. */
+  send(msg: Message, text = JSON.stringify(msg)): void {
+    this.sendText(text, msg);
   }
 
   /** Sends one serialized message; `msg` is the parsed form, for transports that route by it. */

@@ -98,8 +98,11 @@ export class NdjsonReader extends McpReader {
 }
 
 /**
- * Serializes each message once and batches all messages written in the same tick into one
- * stream write. When the stream reports backpressure, queues until 'drain' instead of writing on.
+ * Serializes each message once and batches all messages written in the same event-loop turn into
+ * one stream write: flushing on setImmediate (not a microtask) also joins what the I/O callbacks of
+ * one poll phase produce, e.g. requests read from 64 HTTP connections, so the peer process gets one
+ * write (and one wake-up) instead of one per message. When the stream reports backpressure, queues
+ * until 'drain' instead of writing on.
  */
 export class NdjsonWriter extends McpWriter {
   private queue: string[] = [];
@@ -122,9 +125,11 @@ export class NdjsonWriter extends McpWriter {
     this.queue.push(line);
     if (!this.scheduled && !this.blocked) {
       this.scheduled = true;
-      queueMicrotask(() => this.flush());
+      setImmediate(this.flushNow);
     }
   }
+
+  private readonly flushNow = () => this.flush();
 
   private flush(): void {
     this.scheduled = false;

@@ -1,0 +1,80 @@
+// Proxy memory: RSS idle (HTTP mode, one echo backend ready, no session), with 1,000 Streamable
+// HTTP sessions held (each initialized and one call answered), and after they are all DELETEd
+// (sampled until back within the target of idle, or the time budget runs out).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { keepAliveAgent, send, StreamableClient } from './http-client.js';
+import { rssBytes, stopProcess } from './procs.js';
+import { startBareHttp, startProxyHttp, writeConfig } from './systems.js';
+
+export const SESSIONS = 1000;
+/** Connections used to open the sessions (the sessions are all held at once; sockets are pooled). */
+const CONNECTIONS = 64;
+const SETTLE_MS = 1000;
+const SAMPLE_MS = 250;
+export const RELEASE_WITHIN = 0.2;
+
+export interface MemoryResult {
+  sessions: number;
+  /** Baseline: the bare node:http endpoint, idle (Node's own floor plus node:http). */
+  bareIdleMb: number;
+  idleMb: number;
+  heldMb: number;
+  releasedMb: number;
+  /** Time from the last DELETE until the released sample was taken. */
+  releasedAfterMs: number;
+}
+
+const mb = (bytes: number) => bytes / (1024 * 1024);
+
+export async function runMemory(releaseBudgetMs: number): Promise<MemoryResult> {
+  const bareIdleMb = mb(await idleRssOfBareHttp());
+  const system = await startProxyHttp(writeConfig('memory.json', [{ name: 'echo' }]));
+  const pid = system.child.pid!;
+  const agent = keepAliveAgent(CONNECTIONS);
+  try {
+    await waitReady(system.url, agent);
+    await sleep(SETTLE_MS);
+    const idle = rssBytes(pid);
+
+    const mcp = new URL('/mcp', system.url);
+    const clients = Array.from({ length: SESSIONS }, () => new StreamableClient(mcp, agent));
+    await Promise.all(clients.map((c) => c.initialize()));
+    const params = { name: 'echo__echo', arguments: { text: 'hello' } };
+    await Promise.all(clients.map((c) => c.request('tools/call', params)));
+    const held = rssBytes(pid);
+
+    await Promise.all(clients.map((c) => c.close()));
+    agent.destroy(); // the clients are gone: their connections too
+    const t0 = Date.now();
+    let released = rssBytes(pid);
+    while (released > idle * (1 + RELEASE_WITHIN) && Date.now() - t0 < releaseBudgetMs) {
+      await sleep(SAMPLE_MS);
+      released = rssBytes(pid);
+    }
+    return { sessions: SESSIONS, bareIdleMb, idleMb: mb(idle), heldMb: mb(held), releasedMb: mb(released), releasedAfterMs: Date.now() - t0 };
+  } finally {
+    agent.destroy();
+    await stopProcess(system.child);
+  }
+}
+
+async function idleRssOfBareHttp(): Promise<number> {
+  const bare = await startBareHttp();
+  try {
+    await sleep(SETTLE_MS);
+    return rssBytes(bare.child.pid!);
+  } finally {
+    await stopProcess(bare.child);
+  }
+}
+
+/** Polls /health?verbose=1 until every backend is ready (bounded). */
+async function waitReady(url: string, agent: ReturnType<typeof keepAliveAgent>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const reply = await send(agent, new URL('/health?verbose=1', url), 'GET', {});
+    if (reply.status === 200 && !reply.body.includes('"starting"')) return;
+    await sleep(50);
+  }
+  throw new Error('backends not ready after 20 s');
+}
