@@ -1,22 +1,21 @@
-// Picks the backend transport for a server spec.
+// Picks the backend transport for a server spec. Remote transports are loaded on first use:
+// a proxy of local servers only does not pay their memory (HTTP client, SSE parser, ws).
 import type { Connector } from './backends/connection.js';
-import { connectAutoHttp, connectHttp, connectSse } from './backends/remote.js';
-import { connectWs } from './backends/remote-ws.js';
 import { connectStdio } from './backends/stdio.js';
 
-export const connect: Connector = (spec, options) => {
+export const connect: Connector = async (spec, options) => {
   switch (spec.transport) {
     case 'stdio':
       return connectStdio(spec, options);
     case 'sse':
-      return connectSse(spec, options);
+      return (await import('./backends/remote.js')).connectSse(spec, options);
     case 'http':
-      return connectHttp(spec, options);
+      return (await import('./backends/remote.js')).connectHttp(spec, options);
     case 'auto-http':
-      return connectAutoHttp(spec, options);
+      return (await import('./backends/remote.js')).connectAutoHttp(spec, options);
     case 'ws':
-      return connectWs(spec, options);
+      return (await import('./backends/remote-ws.js')).connectWs(spec, options);
     default:
-      return Promise.reject(new Error(`unknown transport ${JSON.stringify(spec.transport)}`));
+      throw new Error(`unknown transport ${JSON.stringify(spec.transport)}`);
   }
 };

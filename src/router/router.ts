@@ -10,6 +10,7 @@ import { negotiateVersion } from '../../protocol/versions.js';
 import { BackendUnavailable, type Backend, type BackendListener, type BackendOptions, type RoutedRequest } from '../backends/backend.js';
 import { Registry } from '../backends/registry.js';
 import type { ServerSpec } from '../config/spec.js';
+import { noteSessionClosed } from '../idle-gc.js';
 import { errorMessage, log } from '../log.js';
 import { PROXY_INFO } from '../proxy-info.js';
 import { tapChannel } from '../record/recorder.js';
@@ -90,6 +91,7 @@ export class Router implements BackendListener {
     session.closed = true;
     this.sessions.delete(session);
     this.options.recorder?.record('event', session.id, { type: 'session-closed' });
+    noteSessionClosed();
     for (const request of session.inflight.values()) request.backend.cancel(request, reason);
     session.inflight.clear();
     for (const out of session.outbound.drain()) {
