@@ -3,6 +3,7 @@
 // code drives multi-mcp, the bare node:http endpoint and the peer proxies.
 import { Agent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { RpcClient } from './ndjson-client.js';
+import { Waiters } from './waiters.js';
 
 export const PROTOCOL_VERSION = '2025-06-18';
 const INIT_PARAMS = { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'bench', version: '1.0.0' } };
@@ -103,10 +104,9 @@ export class StreamableClient implements RpcClient {
 
 /** Legacy HTTP+SSE: answers arrive on the GET stream, matched to requests by id. */
 export class LegacySseClient implements RpcClient {
-  private nextId = 1;
   private endpoint: URL | undefined;
   private stream: IncomingMessage | undefined;
-  private readonly waiters = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  private readonly waiters = new Waiters();
   private buffer = '';
   private event = '';
   private data: string[] = [];
@@ -126,7 +126,7 @@ export class LegacySseClient implements RpcClient {
         this.stream = res;
         res.setEncoding('utf8');
         res.on('data', (text: string) => this.onText(text));
-        res.on('close', () => this.failAll(new Error('SSE stream closed')));
+        res.on('close', () => this.waiters.failAll(new Error('SSE stream closed')));
         resolve();
       });
       req.on('error', reject);
@@ -139,14 +139,9 @@ export class LegacySseClient implements RpcClient {
   }
 
   request(method: string, params?: unknown): Promise<any> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.waiters.set(id, { resolve, reject });
-      this.post({ jsonrpc: '2.0', id, method, params }).catch((e) => {
-        this.waiters.delete(id);
-        reject(e);
-      });
-    });
+    const { id, answer } = this.waiters.add();
+    this.post({ jsonrpc: '2.0', id, method, params }).catch((e) => this.waiters.fail(id, e));
+    return answer;
   }
 
   notify(method: string, params?: unknown): void {
@@ -181,16 +176,6 @@ export class LegacySseClient implements RpcClient {
     this.data = [];
     if (event === 'endpoint') return this.onEndpoint?.(new URL(data, this.sseUrl));
     if (event !== 'message' || data === '') return;
-    const msg = JSON.parse(data);
-    const waiter = msg.method === undefined ? this.waiters.get(msg.id) : undefined;
-    if (!waiter) return;
-    this.waiters.delete(msg.id);
-    if (msg.error) waiter.reject(new Error(`${msg.error.code}: ${msg.error.message}`));
-    else waiter.resolve(msg.result);
-  }
-
-  private failAll(error: Error): void {
-    for (const w of this.waiters.values()) w.reject(error);
-    this.waiters.clear();
+    this.waiters.settle(JSON.parse(data));
   }
 }

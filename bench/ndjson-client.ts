@@ -2,6 +2,7 @@
 // request, writes batched per microtask. The same code drives the direct baseline and the proxy.
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { Waiters } from './waiters.js';
 
 export interface RpcClient {
   request(method: string, params?: unknown): Promise<any>;
@@ -9,14 +10,8 @@ export interface RpcClient {
   close(): Promise<void>;
 }
 
-interface Waiter {
-  resolve: (value: any) => void;
-  reject: (error: Error) => void;
-}
-
 export class NdjsonClient implements RpcClient {
-  private nextId = 1;
-  private readonly waiters = new Map<number, Waiter>();
+  private readonly waiters = new Waiters();
   private queue: string[] = [];
   private scheduled = false;
   private parts: Buffer[] = [];
@@ -25,16 +20,14 @@ export class NdjsonClient implements RpcClient {
 
   constructor(private readonly child: ChildProcess) {
     child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk));
-    child.once('exit', () => this.failAll(new Error('process exited')));
+    child.once('exit', () => this.waiters.failAll(new Error('process exited')));
     child.stdin!.on('error', () => {});
   }
 
   request(method: string, params?: unknown): Promise<any> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.waiters.set(id, { resolve, reject });
-      this.write(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
-    });
+    const { id, answer } = this.waiters.add();
+    this.write(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+    return answer;
   }
 
   notify(method: string, params?: unknown): void {
@@ -86,22 +79,9 @@ export class NdjsonClient implements RpcClient {
       start = nl + 1;
       if (line.length > 0) {
         this.lastAnswerAt = now;
-        this.onMessage(JSON.parse(line.toString('utf8')));
+        this.waiters.settle(JSON.parse(line.toString('utf8')));
       }
     }
   }
 
-  private onMessage(msg: any): void {
-    if (msg.method !== undefined) return; // notifications and server requests: not used here
-    const waiter = this.waiters.get(msg.id);
-    if (!waiter) return;
-    this.waiters.delete(msg.id);
-    if (msg.error) waiter.reject(new Error(`${msg.error.code}: ${msg.error.message}`));
-    else waiter.resolve(msg.result);
-  }
-
-  private failAll(error: Error): void {
-    for (const w of this.waiters.values()) w.reject(error);
-    this.waiters.clear();
-  }
 }
