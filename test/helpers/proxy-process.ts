@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { JsonRpcId, JsonRpcResponse } from '../../protocol/jsonrpc.js';
 import { waitFor } from './wait.js';
 
@@ -47,11 +47,15 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** An SDK client connected to a proxy started with `--config file` (+ args); closed after the test. */
-export async function connectSdkClient(t: TestContext, configFile: string, args: string[] = []) {
+/**
+ * An SDK client connected to a proxy started with `--config file` (+ args, which may override
+ * `--log-level warn`; + environment variables); closed after the test.
+ */
+export async function connectSdkClient(t: TestContext, configFile: string, args: string[] = [], env?: Record<string, string>) {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, '--config', configFile, '--log-level', 'warn', ...args],
+    ...(env ? { env: { ...getDefaultEnvironment(), ...env } } : {}),
     stderr: 'pipe',
   });
   let stderr = '';
