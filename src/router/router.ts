@@ -17,6 +17,8 @@ import { tapChannel } from '../record/recorder.js';
 import { RELATED_ID, type MessageChannel, type Related } from '../transports/channel.js';
 import { decodeCursor, encodeCursor, MergedCatalog } from './aggregate.js';
 import type { NamingOptions } from './names.js';
+import { CAPABILITY_FOR, forwardedCapabilities, mergedInstructions, offeredCapabilities } from './capabilities.js';
+import { ListChanges } from './list-changes.js';
 import { ClientSession } from './session.js';
 
 export interface RouterOptions extends Omit<BackendOptions, 'listener'> {
@@ -25,9 +27,6 @@ export interface RouterOptions extends Omit<BackendOptions, 'listener'> {
   pageSize?: number;
 }
 
-/** Client capabilities a backend may use through the proxy (the rest stay between client and proxy). */
-const FORWARDED_CLIENT_CAPABILITIES = ['roots', 'sampling', 'elicitation'] as const;
-const LIST_CHANGED_DELAY_MS = 10;
 
 type Incoming = (JsonRpcRequest | JsonRpcNotification | JsonRpcResponse) & Related;
 
@@ -41,14 +40,12 @@ export class Router implements BackendListener {
   private startedBy: ClientSession | undefined;
   /** What shared backends were offered at start; servers added later get the same. */
   private startCapabilities: Record<string, unknown> = {};
-  private readonly changed = new Set<ListKind>();
-  /** Each list as last announced (JSON), so only real changes are announced. */
-  private readonly announced = new Map<ListKind, string>();
-  private changeTimer: NodeJS.Timeout | undefined;
+  private readonly listChanges: ListChanges;
 
   constructor(private readonly options: RouterOptions) {
     this.registry = new Registry({ ...options, listener: this });
     this.catalog = new MergedCatalog(() => this.registry.list(), options.naming, (m) => log.warn(m));
+    this.listChanges = new ListChanges(this.catalog, (method) => this.broadcast(notification(method)));
   }
 
   /** Registers the configured servers (not started yet). */
@@ -68,7 +65,7 @@ export class Router implements BackendListener {
     this.startCapabilities = forwardedCapabilities(clientCapabilities);
     this.startup = this.registry.startAll(this.startCapabilities).then(() => {
       this.started = true;
-      for (const kind of Object.keys(ListKinds) as ListKind[]) this.announced.set(kind, this.listText(kind));
+      this.listChanges.baseline();
       const ready = [...this.registry.list()].filter((b) => b.state === 'ready').length;
       log.info(`${ready} of ${[...this.registry.list()].length} servers ready; ${this.catalog.list('tools').length} tools exposed`);
     });
@@ -174,37 +171,15 @@ export class Router implements BackendListener {
     session.capabilities = parsed.data.capabilities;
     if (!this.startup) this.startedBy = session;
     await this.start(parsed.data.capabilities);
-    const instructions = this.instructions();
+    const instructions = mergedInstructions(this.registry.list());
     session.send(
       resultResponse(msg.id, {
         protocolVersion: session.protocolVersion,
-        capabilities: this.capabilities(),
+        capabilities: offeredCapabilities(this.registry.list()),
         serverInfo: PROXY_INFO,
         ...(instructions ? { instructions } : {}),
       }),
     );
-  }
-
-  /** What the proxy offers: the union of what ready backends offer; tools always. */
-  capabilities(): Record<string, unknown> {
-    const caps: Record<string, any> = { tools: { listChanged: true } };
-    for (const b of this.registry.list()) {
-      const c = b.init?.capabilities;
-      if (!c || b.state !== 'ready') continue;
-      if (c.prompts) caps.prompts = { listChanged: true };
-      if (c.resources) caps.resources = { subscribe: Boolean(caps.resources?.subscribe || c.resources.subscribe), listChanged: true };
-      if (c.logging) caps.logging = {};
-      if (c.completions) caps.completions = {};
-    }
-    return caps;
-  }
-
-  private instructions(): string | undefined {
-    const parts: string[] = [];
-    for (const b of this.registry.list()) {
-      if (b.state === 'ready' && b.init?.instructions) parts.push(`## ${b.name}\n${b.init.instructions}`);
-    }
-    return parts.length ? parts.join('\n\n') : undefined;
   }
 
   private answerList(session: ClientSession, msg: JsonRpcRequest, kind: ListKind): void {
@@ -522,28 +497,7 @@ export class Router implements BackendListener {
     // Per-client instances are not in the merged lists; a removed shared server (no owner) must still be announced.
     if (kinds.length === 0 || (backend.owner !== undefined && !this.registry.isRegistered(backend))) return;
     this.catalog.invalidate(kinds);
-    if (!this.started) return;
-    for (const k of kinds) this.changed.add(k);
-    this.changeTimer ??= setTimeout(() => this.announceChanges(), LIST_CHANGED_DELAY_MS);
-  }
-
-  /** One list_changed per list that really changed, for a burst of backend changes. */
-  private announceChanges(): void {
-    this.changeTimer = undefined;
-    const methods = new Set<string>();
-    for (const kind of this.changed) {
-      const text = this.listText(kind);
-      if (text === this.announced.get(kind)) continue;
-      this.announced.set(kind, text);
-      methods.add(ListKinds[kind].changed);
-    }
-    this.changed.clear();
-    for (const method of methods) this.broadcast(notification(method));
-  }
-
-  /** A list as clients see it, to tell a real change from a backend that came back the same. */
-  private listText(kind: ListKind): string {
-    return JSON.stringify(this.catalog.list(kind));
+    if (this.started) this.listChanges.note(kinds);
   }
 
   private broadcast(msg: JsonRpcNotification): void {
@@ -563,23 +517,11 @@ export class Router implements BackendListener {
 
   /** Answers every request in flight with an error, closes sessions, stops all backends. */
   async shutdown(reason = 'multi-mcp is shutting down'): Promise<void> {
-    clearTimeout(this.changeTimer);
+    this.listChanges.stop();
     for (const s of [...this.sessions]) {
       for (const request of s.inflight.values()) s.send(errorResponse(request.clientId, ErrorCode.InternalError, reason));
       this.closeSession(s, reason);
     }
     await this.registry.stopAll();
   }
-}
-
-const CAPABILITY_FOR: Record<string, string | undefined> = {
-  [Method.samplingCreateMessage]: 'sampling',
-  [Method.elicitationCreate]: 'elicitation',
-  [Method.rootsList]: 'roots',
-};
-
-function forwardedCapabilities(client: Record<string, unknown>): Record<string, unknown> {
-  const caps: Record<string, unknown> = {};
-  for (const key of FORWARDED_CLIENT_CAPABILITIES) if (client[key]) caps[key] = client[key];
-  return caps;
 }
