@@ -4,7 +4,7 @@
 // Hot path (tools/call): look up the exposed name, rewrite name and id in place on the parsed
 // message, write it; the answer comes back with one map lookup and the client's id restored.
 import type { Message } from 'vscode-jsonrpc/node';
-import { ErrorCode, errorResponse, isValidId, notification, resultResponse, type JsonRpcErrorObject, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
+import { ErrorCode, errorResponse, isValidId, notification, resultResponse, type JsonRpcErrorObject, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
 import { CancelledParams, CompleteParams, describeZodError, InitializeParams, ListKinds, LoggingLevels, Method, Notification, SetLevelParams, type ListKind } from '../../protocol/mcp.js';
 import { negotiateVersion } from '../../protocol/versions.js';
 import { BackendUnavailable, type Backend, type BackendListener, type BackendOptions, type RoutedRequest } from '../backends/backend.js';
@@ -19,6 +19,7 @@ import { decodeCursor, encodeCursor, MergedCatalog } from './aggregate.js';
 import type { NamingOptions } from './names.js';
 import { CAPABILITY_FOR, forwardedCapabilities, mergedInstructions, offeredCapabilities } from './capabilities.js';
 import { ListChanges } from './list-changes.js';
+import { owningSession, relatedClientId } from './request-owner.js';
 import { ClientSession } from './session.js';
 
 export interface RouterOptions extends Omit<BackendOptions, 'listener'> {
@@ -436,7 +437,7 @@ export class Router implements BackendListener {
   /** A server→client request: goes to the session whose request the backend is serving. */
   private onBackendRequest(backend: Backend, msg: JsonRpcRequest & Related): void {
     if (msg.method === Method.ping) return backend.send(resultResponse(msg.id, {}));
-    const session = this.sessionFor(backend, msg[RELATED_ID]);
+    const session = owningSession(backend, msg[RELATED_ID], this.sessions);
     if (!session) {
       return backend.send(errorResponse(msg.id, ErrorCode.InternalError, `multi-mcp cannot tell which client ${msg.method} is for: no single client has a request in flight at "${backend.name}"`));
     }
@@ -445,40 +446,11 @@ export class Router implements BackendListener {
       return backend.send(errorResponse(msg.id, ErrorCode.MethodNotFound, `the client (${session.clientInfo.name} ${session.clientInfo.version}) does not support ${needed}`));
     }
     if (msg.method === Method.elicitationCreate) backend.noteElicitation(msg.params?.elicitationId, session);
-    const related = this.clientIdOf(backend, msg[RELATED_ID]) ?? this.soleRequestOf(backend, session)?.clientId;
+    const related = relatedClientId(backend, msg[RELATED_ID], session);
     const proxyId = session.outbound.add({ backend, backendId: msg.id, method: msg.method });
     msg.id = proxyId;
     if (related !== undefined) msg[RELATED_ID] = related;
     session.send(msg);
-  }
-
-  /** The session of the related request if the wire said; else the only session with requests in flight there. */
-  private sessionFor(backend: Backend, related: JsonRpcId | undefined): ClientSession | undefined {
-    if (backend.owner) return backend.owner as ClientSession;
-    if (related !== undefined) return backend.routedRequest(related)?.session as ClientSession | undefined;
-    if (this.sessions.size === 1) return this.sessions.values().next().value; // only one client: no one else to confuse
-    let found: ClientSession | undefined;
-    for (const request of backend.routedRequests()) {
-      const s = request.session as ClientSession;
-      if (found && found !== s) return undefined;
-      found = s;
-    }
-    return found;
-  }
-
-  /** The client's id of the request a backend message relates to (the wire gave the backend's id). */
-  private clientIdOf(backend: Backend, related: JsonRpcId | undefined): JsonRpcId | undefined {
-    return related === undefined ? undefined : backend.routedRequest(related)?.clientId;
-  }
-
-  private soleRequestOf(backend: Backend, session: ClientSession): RoutedRequest | undefined {
-    let found: RoutedRequest | undefined;
-    for (const request of backend.routedRequests()) {
-      if (request.session !== session) continue;
-      if (found) return undefined;
-      found = request;
-    }
-    return found;
   }
 
   private onBackendCancelled(backend: Backend, msg: JsonRpcNotification): void {
