@@ -3,6 +3,11 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
+/**
+ * A client that reads slower than events come cannot make the proxy buffer without bound: past
+ * this much unsent data its stream is cut (a GET stream can resume with Last-Event-ID).
+ */
+export const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
 export class SseStream {
   private readonly heartbeat: NodeJS.Timeout;
@@ -43,12 +48,18 @@ export class SseStream {
     if (event !== undefined) frame += `event: ${event}\n`;
     if (id !== undefined) frame += `id: ${id}\n`;
     // JSON.stringify output has no raw newlines, but a data field must never contain one.
-    for (const line of data.split(/\r\n|\r|\n/)) frame += `data: ${line}\n`;
-    this.res.write(frame + '\n');
+    if (/[\r\n]/.test(data)) for (const line of data.split(/\r\n|\r|\n/)) frame += `data: ${line}\n`;
+    else frame += `data: ${data}\n`;
+    this.write(frame + '\n');
   }
 
   comment(text: string): void {
-    if (!this.isClosed) this.res.write(`: ${text}\n\n`);
+    if (!this.isClosed) this.write(`: ${text}\n\n`);
+  }
+
+  private write(text: string): void {
+    this.res.write(text);
+    if (this.res.writableLength > MAX_BUFFERED_BYTES) this.res.destroy(new Error('SSE client reads too slowly'));
   }
 
   end(): void {
