@@ -1,6 +1,6 @@
 // One backend server: its connection, MCP handshake, catalog (tools, prompts, resources,
 // templates), state, and the table of requests waiting for its answers.
-import { ErrorCode, errorResponse, type JsonRpcErrorObject, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
+import { ErrorCode, type JsonRpcErrorObject, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
 import { InitializeResult, ListKinds, Method, Notification, type ListKind } from '../../protocol/mcp.js';
 import { isSupportedVersion, LATEST_PROTOCOL_VERSION } from '../../protocol/versions.js';
 import type { ServerSpec } from '../config/spec.js';
@@ -408,10 +408,6 @@ export class Backend {
 
 export class BackendUnavailable extends Error {}
 
-/** An error answer for the client, for a request that never reached the backend. */
-export function unavailableResponse(id: JsonRpcId, error: unknown): JsonRpcResponse {
-  return errorResponse(id, ErrorCode.InternalError, errorMessage(error));
-}
 
 function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;

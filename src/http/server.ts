@@ -122,9 +122,12 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
   }
 
   /** Origin and key checks shared by requests and upgrades; returns [status, message, headers] to refuse. */
-  function refusal(req: IncomingMessage, isPublic: boolean): [number, string, Record<string, string>] | undefined {
-    const origin = req.headers.origin;
-    if (!originAllowed(origin, allowedOrigins)) return [403, `Origin ${JSON.stringify(origin)} is not allowed`, {}];
+  function refusal(
+    req: IncomingMessage,
+    isPublic: boolean,
+    originOk = originAllowed(req.headers.origin, allowedOrigins),
+  ): [number, string, Record<string, string>] | undefined {
+    if (!originOk) return [403, `Origin ${JSON.stringify(req.headers.origin)} is not allowed`, {}];
     if (options.apiKey !== undefined && !isPublic && !bearerMatches(req.headers.authorization, options.apiKey)) {
       return [401, 'missing or wrong bearer token', UNAUTHORIZED_HEADERS as Record<string, string>];
     }
@@ -148,7 +151,7 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
       // CORS preflight: it carries no credentials, so only the Origin check applies.
       return sendEmpty(res, 204, preflightHeaders(origin, allowOf(found.route)));
     }
-    const refused = refusal(req, found?.route.isPublic?.(ctx) ?? false);
+    const refused = refusal(req, found?.route.isPublic?.(ctx) ?? false, accepted);
     if (refused) return sendError(res, refused[0], refused[1], refused[2]);
     if (!found) return sendError(res, 404, `no route for ${url.pathname}`);
     const handler = found.route.methods[req.method ?? ''];

@@ -5,9 +5,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classify, ErrorCode, idOf } from '../../protocol/jsonrpc.js';
 import type { Router } from '../router/router.js';
 import type { ClientSession } from '../router/session.js';
-import { McpWriter, type MessageChannel } from '../transports/channel.js';
+import { channelOf, McpWriter } from '../transports/channel.js';
 import { readJsonBody, rejectBody } from './body.js';
-import { PushReader } from './push-reader.js';
+import { PushReader } from '../transports/push-reader.js';
 import { sendEmpty, sendRpcError } from './respond.js';
 import { SseStream } from './sse-stream.js';
 
@@ -56,15 +56,7 @@ export class LegacySseFront {
     const id = randomUUID();
     const stream = new SseStream(res, this.options.heartbeatMs);
     const reader = new PushReader();
-    const writer = new SseWriter(stream);
-    const channel: MessageChannel = {
-      reader,
-      writer,
-      close() {
-        writer.end();
-        reader.dispose();
-      },
-    };
+    const channel = channelOf(reader, new SseWriter(stream));
     stream.send(`${MESSAGES_PATH}?sessionId=${id}`, 'endpoint');
     const client = this.router.openSession(channel, id);
     this.sessions.set(id, { reader, client });
@@ -89,7 +81,7 @@ export class LegacySseFront {
     }
     if (session.client.closed) return sendRpcError(res, 404, null, ErrorCode.InvalidRequest, `Session not found: ${id}`);
     sendEmpty(res, 202);
-    session.reader.receive(body.value);
+    session.reader.pushValue(body.value);
   }
 
   /** Server shutdown: every stream ends, every session closes. */

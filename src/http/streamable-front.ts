@@ -62,7 +62,7 @@ export class StreamableFront {
       sendEmpty(res, 202);
       // A cancelled request gets no answer: its POST ends now instead of hanging until the session does.
       if (msg.method === Notification.cancelled) session.dropPost(msg.params?.requestId);
-      return session.reader.receive(value);
+      return session.reader.pushValue(value);
     }
     if (session.hasPost(msg.id)) {
       const message = `Invalid Request: id ${JSON.stringify(msg.id)} is already in use by a request in flight`;
@@ -76,7 +76,7 @@ export class StreamableFront {
     } else {
       session.addPost(msg.id, res, accepts);
     }
-    session.reader.receive(value);
+    session.reader.pushValue(value);
   }
 
   /** GET: the session's server→client stream. */

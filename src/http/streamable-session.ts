@@ -9,7 +9,7 @@ import type { ClientSession } from '../router/session.js';
 import { channelOf, McpWriter, RELATED_ID, type MessageChannel, type Related } from '../transports/channel.js';
 import type { Accepts } from './accept.js';
 import { EventLog } from './event-log.js';
-import { PushReader } from './push-reader.js';
+import { PushReader } from '../transports/push-reader.js';
 import { SseStream } from './sse-stream.js';
 
 export interface StreamableSessionOptions {

@@ -97,7 +97,4 @@ export class NameTable {
     return this.owners.size;
   }
 
-  entries(): IterableIterator<[string, Owner]> {
-    return this.owners.entries();
-  }
 }

@@ -2,7 +2,7 @@
 // MCP needs that LSP framing has no word for: invalid input to answer, and a "related request"
 // hint (which request a server→client message belongs to, when the wire tells us).
 import { AbstractMessageReader, AbstractMessageWriter, Emitter, type DataCallback, type Disposable, type Event, type Message, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
-import { classify, ErrorCode, idOf, type JsonRpcId, type JsonRpcMessage } from '../../protocol/jsonrpc.js';
+import { classify, ErrorCode, idOf, type JsonRpcId } from '../../protocol/jsonrpc.js';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
@@ -123,4 +123,3 @@ export abstract class McpWriter extends AbstractMessageWriter implements Message
   }
 }
 
-export type { JsonRpcMessage };

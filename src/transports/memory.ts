@@ -1,26 +1,17 @@
 // An in-memory channel pair for tests: each message crosses as JSON text, asynchronously,
 // so the router sees exactly what a wire would give it.
-import { channelOf, McpReader, McpWriter, type MessageChannel } from './channel.js';
-
-class MemoryReader extends McpReader {
-  protected startListening(): void {}
-  receive(text: string): void {
-    this.deliverText(text);
-  }
-  end(): void {
-    this.closeOnce();
-  }
-}
+import { channelOf, McpWriter, type MessageChannel } from './channel.js';
+import { PushReader } from './push-reader.js';
 
 class MemoryWriter extends McpWriter {
   private ended = false;
-  constructor(private readonly peer: MemoryReader) {
+  constructor(private readonly peer: PushReader) {
     super();
   }
   /** Also used by tests to send raw text, e.g. a malformed line. */
   sendText(text: string): void {
     if (this.ended) return;
-    queueMicrotask(() => this.peer.receive(text));
+    queueMicrotask(() => this.peer.pushText(text));
   }
   end(): void {
     if (this.ended) return;
@@ -35,7 +26,7 @@ export interface MemoryChannel extends MessageChannel {
 }
 
 export function memoryChannelPair(): [MemoryChannel, MemoryChannel] {
-  const readerA = new MemoryReader();
-  const readerB = new MemoryReader();
+  const readerA = new PushReader();
+  const readerB = new PushReader();
   return [channelOf(readerA, new MemoryWriter(readerB)), channelOf(readerB, new MemoryWriter(readerA))];
 }

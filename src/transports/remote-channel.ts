@@ -3,19 +3,10 @@
 // that arrive before anyone listens are held by McpReader).
 import type { Message } from 'vscode-jsonrpc/node';
 import { ErrorCode, errorResponse, type JsonRpcId } from '../../protocol/jsonrpc.js';
-import { McpReader, McpWriter, type MessageChannel } from './channel.js';
+import { McpWriter, type MessageChannel } from './channel.js';
+import { PushReader } from './push-reader.js';
 
-export class RemoteReader extends McpReader {
-  protected startListening(): void {}
-
-  pushText(text: string, related?: JsonRpcId): void {
-    this.deliverText(text, related);
-  }
-
-  pushValue(value: unknown, related?: JsonRpcId): void {
-    this.deliverValue(value, related);
-  }
-
+export class RemoteReader extends PushReader {
   /** Answers one of our requests locally: the wire failed, and nothing may wait for an answer that cannot come. */
   pushError(id: JsonRpcId, code: number, message: string): void {
     this.pushValue(errorResponse(id, code, message));
@@ -23,10 +14,6 @@ export class RemoteReader extends McpReader {
 
   reportInvalid(message: string): void {
     this.fireInvalid({ code: ErrorCode.InvalidRequest, message, id: null });
-  }
-
-  end(): void {
-    this.closeOnce();
   }
 }
 

@@ -7,7 +7,7 @@ export const MCP_SUBPROTOCOL = 'mcp';
 
 class WsReader extends McpReader {
   constructor(
-    private readonly socket: WebSocket,
+    socket: WebSocket,
     private readonly maxMessageBytes: number,
   ) {
     super();
