@@ -11,7 +11,7 @@ import type { ServerSpec } from '../config/spec.js';
 import { errorMessage, log } from '../log.js';
 import type { MessageChannel } from '../transports/channel.js';
 import { HttpSession } from '../transports/http-client.js';
-import { messageOf, remoteChannel, requestIdOf, RemoteReader, type MessageSink } from '../transports/remote-channel.js';
+import { remoteChannel, RemoteReader, type MessageSink } from '../transports/remote-channel.js';
 import { SseSession, type RemoteOptions } from '../transports/sse-client.js';
 import type { BackendConnection, ConnectOptions } from './connection.js';
 
@@ -42,10 +42,7 @@ class RemoteConnection implements BackendConnection {
   private send(text: string, msg: Message | undefined): void {
     if (this.held) this.held.push([text, msg]);
     else if (this.wire && !this.closing) this.wire.send(text, msg);
-    else {
-      const id = requestIdOf(messageOf(text, msg));
-      if (id !== undefined) this.reader.pushError(id, ErrorCode.ConnectionClosed, 'connection closed');
-    }
+    else this.reader.failWritten(text, msg, ErrorCode.ConnectionClosed, 'connection closed');
   }
 
   /** Holds writes while auto-detection switches wires; releaseWrites sends them on, or answers them with `why`. */
@@ -58,10 +55,7 @@ class RemoteConnection implements BackendConnection {
     this.held = undefined;
     for (const [text, msg] of held) {
       if (why === undefined) this.send(text, msg);
-      else {
-        const id = requestIdOf(messageOf(text, msg));
-        if (id !== undefined) this.reader.pushError(id, ErrorCode.InternalError, why);
-      }
+      else this.reader.failWritten(text, msg, ErrorCode.InternalError, why);
     }
   }
 
@@ -136,8 +130,7 @@ export async function connectAutoHttp(spec: ServerSpec, options: ConnectOptions)
             const why =
               `${base.url} is neither a Streamable HTTP endpoint (initialize answered ${status}) ` +
               `nor a legacy SSE one (${errorMessage(e)})`;
-            const id = requestIdOf(messageOf(text, msg));
-            if (id !== undefined) connection.reader.pushError(id, ErrorCode.InternalError, why);
+            connection.reader.failWritten(text, msg, ErrorCode.InternalError, why);
             connection.releaseWrites(why);
           },
         );

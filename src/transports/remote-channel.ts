@@ -12,6 +12,12 @@ export class RemoteReader extends PushReader {
     this.pushValue(errorResponse(id, code, message));
   }
 
+  /** Answers the request inside a written message, if it is one, locally with an error. */
+  failWritten(text: string, msg: Message | undefined, code: number, message: string): void {
+    const id = requestIdOf(messageOf(text, msg));
+    if (id !== undefined) this.pushError(id, code, message);
+  }
+
   reportInvalid(message: string): void {
     this.fireInvalid({ code: ErrorCode.InvalidRequest, message, id: null });
   }
