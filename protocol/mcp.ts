@@ -20,6 +20,10 @@ export const Method = {
   samplingCreateMessage: 'sampling/createMessage',
   elicitationCreate: 'elicitation/create',
   rootsList: 'roots/list',
+  tasksGet: 'tasks/get',
+  tasksResult: 'tasks/result',
+  tasksList: 'tasks/list',
+  tasksCancel: 'tasks/cancel',
 } as const;
 
 export const Notification = {
@@ -33,7 +37,11 @@ export const Notification = {
   resourceUpdated: 'notifications/resources/updated',
   rootsListChanged: 'notifications/roots/list_changed',
   elicitationComplete: 'notifications/elicitation/complete',
+  tasksStatus: 'notifications/tasks/status',
 } as const;
+
+/** `_meta` key tying a message to a task (2025-11-25 tasks). */
+export const RELATED_TASK = 'io.modelcontextprotocol/related-task';
 
 const Implementation = z.looseObject({ name: z.string(), version: z.string() });
 const Capabilities = z.record(z.string(), z.unknown());
@@ -58,6 +66,7 @@ export const InitializeResult = z.looseObject({
   }),
   serverInfo: Implementation,
   instructions: z.string().optional(),
+  _meta: z.record(z.string(), z.unknown()).optional(),
 });
 export type InitializeResult = z.infer<typeof InitializeResult>;
 

@@ -8,6 +8,7 @@ import { errorMessage, log, setLogLevel } from './log.js';
 import { PROXY_INFO } from './proxy-info.js';
 import { FileRecorder } from './record/recorder.js';
 import { DEFAULT_SEPARATOR, separatorIsStrict } from './router/names.js';
+import { ROUTABLE_CLIENT_CAPABILITIES } from './router/capabilities.js';
 import { Router } from './router/router.js';
 import { ndjsonChannel } from './transports/ndjson.js';
 
@@ -67,9 +68,9 @@ async function serveHttp(router: Router, opts: CliOptions): Promise<HttpServer> 
   if (!apiKey && !isLoopback(opts.host)) {
     log.warn(`serving on ${opts.host} without MULTI_MCP_API_KEY: anyone who can reach it can use every server`);
   }
-  // Sessions come and go; backends are shared, so offer them everything a client might support:
-  // the router forwards a backend's request only to a session that declared the capability.
-  void router.start({ roots: { listChanged: true }, sampling: {}, elicitation: {} });
+  // Sessions come and go; backends are shared, so offer them everything the proxy can route: the
+  // exchange sends a backend's request on only to a session that declared what it needs.
+  void router.start(ROUTABLE_CLIENT_CAPABILITIES, { perClient: false });
   return http;
 }
 

@@ -69,7 +69,7 @@ describe('http: server lifecycle (in process)', { timeout: 60_000 }, () => {
     const wsClosed = new Promise<number>((resolve) => ws.socket.once('close', (code) => resolve(code)));
     await ws.initialize();
     await waitFor(() => router.sessionCount === 3, 'three sessions');
-    await waitFor(() => [...router.registry.list()][0].inFlight === 1, 'the call to reach the backend');
+    await waitFor(() => router.exchange.counts().pending === 1, 'the call to reach the backend');
 
     await http.close();
     const answer = (await (await pending).json()) as any;
@@ -78,7 +78,7 @@ describe('http: server lifecycle (in process)', { timeout: 60_000 }, () => {
     await get.waitEnd();
     assert.equal(await wsClosed, 1000);
     assert.equal(router.sessionCount, 0);
-    assert.equal([...router.registry.list()][0].inFlight, 0, 'the call was cancelled at the backend');
+    assert.equal(router.exchange.counts().pending, 0, 'the call was cancelled at the backend');
     await assert.rejects(fetch(`${http.url}/health`), 'no longer accepting');
   });
 });

@@ -8,21 +8,21 @@ import { routerHarness } from './helpers/router-harness.js';
 import { sleep } from './helpers/wait.js';
 
 function fakeBackend(name: string, tools: { name: string }[]): Backend {
-  return { name, state: 'ready', catalog: { tools, prompts: [], resources: [], resourceTemplates: [] } } as unknown as Backend;
+  return { name, state: 'ready', listed: true, catalog: { tools, prompts: [], resources: [], resourceTemplates: [] } } as unknown as Backend;
 }
 
 describe('merged list cache', { timeout: 15_000 }, () => {
   it('serves the serialized list until the kind is invalidated, then the new one', () => {
     const a = fakeBackend('a', [{ name: 'one' }]);
     const catalog = new MergedCatalog(() => [a], { separator: '__', namespace: true }, () => {});
-    const first = catalog.listJson('tools');
-    assert.equal(first, JSON.stringify(catalog.list('tools')));
-    assert.equal(catalog.listJson('tools'), first, 'unchanged: the same text');
+    const first = catalog.resultJson('tools');
+    assert.equal(first, `"tools":${JSON.stringify(catalog.list('tools'))}`);
+    assert.equal(catalog.resultJson('tools'), first, 'unchanged: the same text');
     a.catalog = { ...a.catalog, tools: [{ name: 'one' }, { name: 'two' }] as any };
     catalog.invalidate(['prompts']);
-    assert.equal(catalog.listJson('tools'), first, 'another kind changed: still the same text');
+    assert.equal(catalog.resultJson('tools'), first, 'another kind changed: still the same text');
     catalog.invalidate(['tools']);
-    assert.deepEqual(JSON.parse(catalog.listJson('tools')).map((t: { name: string }) => t.name), ['a__one', 'a__two']);
+    assert.deepEqual(JSON.parse(`{${catalog.resultJson('tools')}}`).tools.map((t: { name: string }) => t.name), ['a__one', 'a__two']);
   });
 
   it('answers tools/list with the new list after list_changed, with the client id of each request', async (t) => {

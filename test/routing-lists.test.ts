@@ -1,7 +1,7 @@
 // Merged lists and completions through the real proxy over Streamable HTTP: with --page-size the
 // merged tool list is paginated with opaque cursors (every tool exactly once, in order) and a bad
 // cursor is -32602; completion/complete is routed by its ref, a prompt's exposed name or a
-// resource template's URI, to the server that owns it; tasks/* are refused with -32601.
+// resource template's URI, to the server that owns it; tasks/* of tasks the client never got are -32602.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
@@ -56,12 +56,14 @@ describe('routing: pagination and completions over Streamable HTTP', { timeout: 
     await assert.rejects(c.client.listPrompts({ cursor: 'bogus' }), (e: unknown) => e instanceof McpError && e.code === ErrorCode.InvalidParams);
   });
 
-  it('answers the methods it does not support (tasks/*) with -32601', async () => {
+  it('answers tasks/* of a task it never handed out with -32602, and tasks/list with no tasks', async () => {
     const s = await rawSession(proxy.url);
-    for (const method of ['tasks/get', 'tasks/result', 'tasks/list', 'tasks/cancel']) {
-      const answer = await s.request(method, method === 'tasks/list' ? {} : { taskId: 't-1' });
-      assert.equal(answer.error?.code, -32601, method);
+    for (const method of ['tasks/get', 'tasks/result', 'tasks/cancel']) {
+      const answer = await s.request(method, { taskId: 't-1' });
+      assert.equal(answer.error?.code, -32602, method);
+      assert.match(answer.error?.message ?? '', /unknown task "t-1"/, method);
     }
+    assert.deepEqual((await s.request('tasks/list', {})).result, { tasks: [] });
     await s.end();
   });
 

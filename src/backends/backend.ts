@@ -1,99 +1,63 @@
-// One backend server: its connection, MCP handshake, catalog (tools, prompts, resources,
-// templates), state, and the table of requests waiting for its answers.
-import { ErrorCode, type JsonRpcErrorObject, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
+// One backend server: it connects (spawns or dials), does the MCP handshake, lists its catalog
+// (tools, prompts, resources, templates), keeps its state, and restarts it with backoff. It keeps
+// no correlation of its own: each new connection is announced to the host (the router's
+// exchange), which carries every message and drops what belonged to a connection that ended.
 import { InitializeResult, ListKinds, Method, Notification, type ListKind } from '../../protocol/mcp.js';
 import { isSupportedVersion, LATEST_PROTOCOL_VERSION } from '../../protocol/versions.js';
 import type { ServerSpec } from '../config/spec.js';
 import { errorMessage, log } from '../log.js';
-import { PendingTable } from '../router/ids.js';
-import { tapChannel, type Recorder } from '../record/recorder.js';
-import { ALL_KINDS, listAll, listCatalog, type Catalog, type Lister } from './catalog.js';
-import type { InvalidMessage } from '../transports/channel.js';
-import type { BackendConnection, Connector } from './connection.js';
-export type { Catalog };
 import { PROXY_INFO } from '../proxy-info.js';
+import { tapChannel, type Recorder } from '../record/recorder.js';
+import type { Clock, Timer } from '../router/clock.js';
+import { ALL_KINDS, listAll, listCatalog, type Catalog, type Lister } from './catalog.js';
+import type { BackendConnection, BackendHost, Connector } from './connection.js';
+export type { Catalog };
 
-export type BackendState = 'starting' | 'ready' | 'failed' | 'restarting' | 'stopped';
+/**
+ * `idle`: a per-client server's registered entry in HTTP mode: started once to learn its
+ * catalog, then stopped; each client session runs its own instance of it.
+ */
+export type BackendState = 'starting' | 'ready' | 'idle' | 'failed' | 'restarting' | 'stopped';
 
-
-/** A client request forwarded to this backend, waiting for its answer. */
-export interface RoutedRequest {
-  readonly kind: 'routed';
-  /** Opaque to the backend: the router's record of who asked. */
-  readonly session: unknown;
-  readonly clientId: JsonRpcId;
-  readonly method: string;
-  /** The client's progress token, restored on notifications/progress. */
-  readonly progressToken: JsonRpcId | undefined;
-  backend: Backend;
-  backendId: number;
-  deadline: number;
-  maxDeadline: number;
-  /** Progress was forwarded for it (see Router.onRoutedResponse). */
-  progressed?: boolean;
-}
-
-interface InternalRequest {
-  readonly kind: 'internal';
-  readonly method: string;
-  readonly timeoutMs: number;
-  readonly resolve: (result: any) => void;
-  readonly reject: (error: Error) => void;
-  deadline: number;
-}
-
-type Pending = RoutedRequest | InternalRequest;
-
-/** Who the proxy says it is when initializing a backend (a per-client instance: its client). */
+/** Who the proxy says it is when initializing a backend (a per-client instance, or stdio mode: its client). */
 export type ClientInfo = { name: string; version: string } & Record<string, unknown>;
-
-export interface BackendListener {
-  /** A request or notification sent by the backend. */
-  onBackendMessage(backend: Backend, msg: JsonRpcRequest | JsonRpcNotification): void;
-  /** The answer to a forwarded request. */
-  onRoutedResponse(backend: Backend, msg: JsonRpcResponse, request: RoutedRequest): void;
-  /** A forwarded request that will get no answer from the backend (it died, or timed out). */
-  onRoutedFailed(request: RoutedRequest, error: JsonRpcErrorObject): void;
-  /** State, catalog or capabilities changed; `kinds` says which lists (empty: state only). */
-  onBackendChanged(backend: Backend, kinds: ListKind[]): void;
-}
 
 export interface BackendOptions {
   connector: Connector;
-  listener: BackendListener;
+  host: BackendHost<Backend>;
+  clock: Clock;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
-  /** Upper bound for a request whose deadline progress notifications keep extending. */
-  maxRequestMs: number;
   maxMessageBytes?: number;
   /** --record: sees every message to and from the backend. */
   recorder?: Recorder;
 }
 
 const EMPTY_CATALOG: Catalog = Object.freeze({ tools: [], prompts: [], resources: [], resourceTemplates: [] });
-const MAX_TRACKED_ELICITATIONS = 1000;
 
+/** Thrown by a start that stop() overtook: nothing to report, nothing to retry. */
+class Stopped extends Error {}
 
 export class Backend {
   state: BackendState = 'starting';
-  /** Set for a per-client instance: the session it serves (opaque to the backend). */
-  owner: unknown;
   lastError: string | undefined;
   init: InitializeResult | undefined;
   /** The last lists the server gave; kept while it restarts so exposed names stay stable. */
   catalog: Catalog = EMPTY_CATALOG;
+  /** `_meta` of the server's last list result per kind, if it sent one. */
+  listMeta: Partial<Record<ListKind, Record<string, unknown>>> = {};
   /** Restarts since the last stable period (drives the backoff). */
   restarts = 0;
+  /** A per-client server's registered entry in HTTP mode: goes idle once listed. */
+  idleWhenReady = false;
+  readonly requestTimeoutMs: number;
   private readySince = 0;
-  private restartTimer: NodeJS.Timeout | undefined;
+  private restartTimer: Timer | undefined;
   private clientCapabilities: Record<string, unknown> = {};
   private clientInfo: ClientInfo = PROXY_INFO;
   private connection: BackendConnection | undefined;
-  private readonly pending = new PendingTable<Pending>();
-  private readonly requestTimeoutMs: number;
   private refreshing: Promise<void> | undefined;
   private readonly dirty = new Set<ListKind>();
-  private readonly elicitations = new Map<unknown, unknown>();
 
   constructor(
     readonly spec: ServerSpec,
@@ -115,8 +79,26 @@ export class Backend {
     return this.connection?.pid;
   }
 
-  get inFlight(): number {
-    return this.pending.size;
+  /** Its catalog is part of the merged lists. */
+  get listed(): boolean {
+    return this.state === 'ready' || this.state === 'idle';
+  }
+
+  /** A ready per-client server's registered entry: keeps its catalog, stops its process. */
+  private async idle(): Promise<void> {
+    if (this.state !== 'ready') return;
+    this.setState('idle');
+    await this.closeConnection('is idle: each client session starts its own instance');
+  }
+
+  /** Read through a getter: state changes during the awaits of a start. */
+  private get stopped(): boolean {
+    return this.state === 'stopped';
+  }
+
+  /** The connection requests go to now (undefined while not connected). */
+  get current(): BackendConnection | undefined {
+    return this.connection;
   }
 
   /**
@@ -124,17 +106,20 @@ export class Backend {
    * `retry`, a failure schedules another attempt with backoff (per the spec's restart policy).
    */
   async start(clientCapabilities: Record<string, unknown>, retry = true, clientInfo: ClientInfo = PROXY_INFO): Promise<void> {
-    clearTimeout(this.restartTimer);
+    if (this.state === 'stopped') throw new Stopped(`server "${this.name}" is stopped`);
+    this.restartTimer?.cancel();
     this.clientCapabilities = clientCapabilities;
     this.clientInfo = clientInfo;
     this.setState('starting');
+    let connection: BackendConnection | undefined;
     try {
-      const connection = await this.connect();
+      connection = await this.connect();
       const raw = await this.request(
         Method.initialize,
         { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: clientCapabilities, clientInfo },
         this.options.connectTimeoutMs,
       );
+      this.checkStillWanted(connection);
       const parsed = InitializeResult.safeParse(raw);
       if (!parsed.success) throw new Error(`invalid initialize result: ${parsed.error.issues[0]?.message}`);
       if (!isSupportedVersion(parsed.data.protocolVersion)) {
@@ -142,11 +127,14 @@ export class Backend {
       }
       this.init = parsed.data;
       this.send({ jsonrpc: '2.0', method: Notification.initialized });
-      this.catalog = await listCatalog(this.lister());
-      if (this.connection !== connection) throw new Error(this.lastError ?? 'connection lost');
+      const catalog = await listCatalog(this.lister());
+      this.checkStillWanted(connection);
+      this.catalog = catalog;
       this.lastError = undefined;
-      this.readySince = Date.now();
+      this.readySince = this.options.clock.now();
       this.setState('ready', ALL_KINDS);
+      if (this.idleWhenReady) await this.idle();
+      else this.options.host.ready(this);
       if (this.dirty.size > 0) void this.refreshDirty();
       log.info(
         `server "${this.name}" ready over ${this.transport} (${this.init.serverInfo.name} ${this.init.serverInfo.version}, ` +
@@ -154,16 +142,25 @@ export class Backend {
           `${this.catalog.resources.length} resources, ${this.catalog.resourceTemplates.length} resource templates`,
       );
     } catch (e) {
-      if (this.state === 'stopped') throw e; // stopped while starting: nothing to report
+      if (this.stopped || e instanceof Stopped) {
+        // stop() overtook this start: the connection it made must not outlive it.
+        if (connection && this.connection === connection) void this.closeConnection('was stopped');
+        throw e instanceof Stopped ? e : new Stopped(`server "${this.name}" was stopped while starting`);
+      }
       this.lastError = errorMessage(e);
       (this.restarts === 0 ? log.error : log.warn)(`server "${this.name}" failed to start: ${this.lastError}`);
-      this.failPending(`server "${this.name}" failed to start`);
       // Not awaited: a process slow to die must not hold up the other backends' start-up.
-      this.closeConnection().catch(() => {});
+      this.closeConnection(`failed to start`).catch(() => {});
       if (retry && this.spec.restart.enabled) this.scheduleRestart();
       else this.setState('failed');
       throw e;
     }
+  }
+
+  /** After each wait of a start: stopped, or the connection lost meanwhile, ends the start. */
+  private checkStillWanted(connection: BackendConnection): void {
+    if (this.stopped) throw new Stopped();
+    if (this.connection !== connection) throw new Error(this.lastError ?? 'connection lost');
   }
 
   private async connect(): Promise<BackendConnection> {
@@ -173,22 +170,24 @@ export class Backend {
     });
     let connection: BackendConnection;
     try {
-      connection = await withDeadline(connecting, this.options.connectTimeoutMs, 'connect');
+      connection = await withDeadline(connecting, this.options.connectTimeoutMs, 'connect', this.options.clock);
     } catch (e) {
       connecting.then((late) => late.close(), () => {}); // a connection arriving after the deadline is not leaked
       throw e;
     }
+    if (this.stopped) {
+      void connection.close();
+      throw new Stopped();
+    }
     if (this.options.recorder) tapChannel(connection.channel, this.options.recorder, this.name, 'backend>proxy', 'proxy>backend');
     this.connection = connection;
-    const { reader } = connection.channel;
-    reader.listen((msg) => this.onMessage(msg as any));
-    reader.onInvalid((bad: InvalidMessage) => log.warn(`server "${this.name}" sent an invalid message: ${bad.message}`));
+    this.options.host.attach(this, connection);
     connection.onLost((reason) => this.onLost(connection, reason));
     return connection;
   }
 
-  /** Sends a notification or response. */
-  send(msg: JsonRpcNotification | JsonRpcResponse): void {
+  /** Sends a notification or response on the current connection (dropped when there is none). */
+  send(msg: object): void {
     try {
       this.connection?.channel.writer.send(msg as any);
     } catch (e) {
@@ -196,104 +195,14 @@ export class Backend {
     }
   }
 
-  /**
-   * Forwards a client request: gives it a backend id (and the id as progress token, so progress
-   * maps back with one lookup) and writes it. Throws if the message cannot be serialized.
-   */
-  forward(msg: JsonRpcRequest, request: RoutedRequest): void {
-    if (!this.connection || this.state !== 'ready') {
-      throw new BackendUnavailable(`server "${this.name}" is not available (${this.state}${this.lastError ? `: ${this.lastError}` : ''})`);
-    }
-    const id = this.pending.add(request);
-    request.backend = this;
-    request.backendId = id;
-    const now = Date.now();
-    request.deadline = now + this.requestTimeoutMs;
-    request.maxDeadline = now + this.options.maxRequestMs;
-    msg.id = id;
-    if (request.progressToken !== undefined) msg.params!._meta.progressToken = id;
-    try {
-      this.connection.channel.writer.send(msg as any);
-    } catch (e) {
-      this.pending.delete(id);
-      throw e;
-    }
-  }
-
-  /** Gives up a forwarded request: its late answer is dropped; the backend is told to stop. */
-  cancel(request: RoutedRequest, reason: string): void {
-    if (this.pending.take(request.backendId) !== request) return;
-    this.send({ jsonrpc: '2.0', method: Notification.cancelled, params: { requestId: request.backendId, reason } });
-  }
-
-  /** The forwarded request a backend progress token belongs to; extends its deadline. */
-  progressTarget(token: unknown): RoutedRequest | undefined {
-    const entry = typeof token === 'number' ? this.pending.get(token) : undefined;
-    if (entry?.kind !== 'routed') return undefined;
-    entry.deadline = Math.min(Date.now() + this.requestTimeoutMs, entry.maxDeadline);
-    return entry;
-  }
-
-  /** The forwarded request with this backend id, if still waiting. */
-  routedRequest(id: JsonRpcId): RoutedRequest | undefined {
-    const entry = this.pending.get(id);
-    return entry?.kind === 'routed' ? entry : undefined;
-  }
-
-  *routedRequests(): IterableIterator<RoutedRequest> {
-    for (const entry of this.pending.values()) if (entry.kind === 'routed') yield entry;
-  }
-
-  /** Remembers which session a URL-mode elicitation went to, for its completion notification. */
-  noteElicitation(elicitationId: unknown, session: unknown): void {
-    if (typeof elicitationId !== 'string') return;
-    if (this.elicitations.size >= MAX_TRACKED_ELICITATIONS) this.elicitations.delete(this.elicitations.keys().next().value);
-    this.elicitations.set(elicitationId, session);
-  }
-
-  takeElicitation(elicitationId: unknown): unknown {
-    const session = this.elicitations.get(elicitationId);
-    this.elicitations.delete(elicitationId);
-    return session;
-  }
-
-  /** Ours-to-ask requests (initialize, lists, setLevel). */
+  /** The proxy's own request (lists, setLevel, unsubscribe) on the current connection. */
   request(method: string, params: Record<string, unknown> | undefined, timeoutMs = this.requestTimeoutMs): Promise<any> {
-    if (!this.connection) return Promise.reject(new Error('not connected'));
-    const connection = this.connection;
-    return new Promise((resolve, reject) => {
-      const id = this.pending.add({ kind: 'internal', method, timeoutMs, resolve, reject, deadline: Date.now() + timeoutMs });
-      const msg: JsonRpcRequest = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
-      try {
-        connection.channel.writer.send(msg as any);
-      } catch (e) {
-        this.pending.delete(id);
-        reject(e);
-      }
-    });
+    if (!this.connection) return Promise.reject(new Error(`server "${this.name}" is not connected`));
+    return this.options.host.request(this.connection, method, params, timeoutMs);
   }
 
-  private onMessage(msg: JsonRpcRequest | JsonRpcNotification | JsonRpcResponse): void {
-    if ('method' in msg) {
-      if (msg.method.endsWith('/list_changed')) this.onListChanged(msg.method);
-      this.options.listener.onBackendMessage(this, msg);
-      return;
-    }
-    const entry = msg.id === null ? undefined : this.pending.take(msg.id);
-    if (!entry) {
-      log.debug(`server "${this.name}" answered unknown or cancelled id ${JSON.stringify(msg.id)}; dropped`);
-      return;
-    }
-    if (entry.kind === 'routed') {
-      this.options.listener.onRoutedResponse(this, msg as JsonRpcResponse, entry);
-    } else if (msg.error) {
-      entry.reject(new Error(`${entry.method} failed: ${msg.error.message} (${msg.error.code})`));
-    } else {
-      entry.resolve(msg.result);
-    }
-  }
-
-  private onListChanged(method: string): void {
+  /** A list_changed from the server: re-list that kind (once ready). */
+  noteListChanged(method: string): void {
     for (const kind of Object.keys(ListKinds) as ListKind[]) {
       if (ListKinds[kind].changed === method) this.dirty.add(kind);
     }
@@ -313,7 +222,7 @@ export class Backend {
           for (const kind of kinds) (fresh as any)[kind] = await listAll(this.lister(), kind);
           if (this.state !== 'ready') break;
           this.catalog = fresh;
-          this.options.listener.onBackendChanged(this, kinds);
+          this.options.host.changed(this, kinds);
         } catch (e) {
           log.warn(`server "${this.name}": re-listing ${kinds.join(', ')} failed: ${errorMessage(e)}`);
         }
@@ -327,24 +236,15 @@ export class Backend {
   }
 
   private lister(): Lister {
-    return { capabilities: this.init?.capabilities ?? {}, tools: this.spec.tools, request: (m, p) => this.request(m, p) };
-  }
-
-  /** Fails requests past their deadline: the client gets an error, the backend a cancellation. */
-  sweep(now: number): void {
-    if (this.pending.size === 0) return;
-    for (const [id, entry] of this.pending.entriesList()) {
-      if (entry.deadline > now) continue;
-      this.pending.delete(id);
-      const timeoutMs = entry.kind === 'internal' ? entry.timeoutMs : this.requestTimeoutMs;
-      const message = `server "${this.name}" did not answer ${entry.method} within ${formatDuration(timeoutMs)}`;
-      if (entry.kind === 'internal') {
-        entry.reject(new Error(message));
-        continue;
-      }
-      this.send({ jsonrpc: '2.0', method: Notification.cancelled, params: { requestId: id, reason: 'timeout' } });
-      this.options.listener.onRoutedFailed(entry, { code: ErrorCode.RequestTimeout, message });
-    }
+    return {
+      capabilities: this.init?.capabilities ?? {},
+      tools: this.spec.tools,
+      request: (m, p) => this.request(m, p),
+      meta: (kind, meta) => {
+        if (meta) this.listMeta[kind] = meta;
+        else delete this.listMeta[kind];
+      },
+    };
   }
 
   private onLost(connection: BackendConnection, reason: string): void {
@@ -354,7 +254,7 @@ export class Backend {
     const wasReady = this.state === 'ready';
     if (wasReady) log.error(`server "${this.name}" ${reason}`);
     this.options.recorder?.record('event', this.name, { type: 'backend-lost', reason });
-    this.failPending(`server "${this.name}" ${reason}`);
+    this.options.host.detach(this, connection, reason);
     void connection.close(); // reap what is left of it (process group, sockets)
     if (!wasReady) return; // a start in progress fails on its own and decides about restarting
     if (this.spec.restart.enabled) this.scheduleRestart(ALL_KINDS);
@@ -364,59 +264,52 @@ export class Backend {
   /** Exponential backoff: initialDelay doubling up to maxDelay, reset after a stable period. */
   private scheduleRestart(kinds: ListKind[] = []): void {
     const { initialDelayMs, maxDelayMs, stableMs } = this.spec.restart;
-    if (this.readySince && Date.now() - this.readySince >= stableMs) this.restarts = 0;
+    if (this.readySince && this.options.clock.now() - this.readySince >= stableMs) this.restarts = 0;
     this.readySince = 0;
     const delay = Math.min(initialDelayMs * 2 ** this.restarts, maxDelayMs);
     this.restarts++;
     log.info(`server "${this.name}" restarting in ${delay} ms (attempt ${this.restarts})`);
     this.setState('restarting', kinds);
-    this.restartTimer = setTimeout(() => this.start(this.clientCapabilities, true, this.clientInfo).catch(() => {}), delay);
-    this.restartTimer.unref();
-  }
-
-  /** Every waiting request gets an error now: nothing may hang on a backend that is gone. */
-  private failPending(message: string): void {
-    for (const entry of this.pending.drain()) {
-      if (entry.kind === 'internal') entry.reject(new Error(message));
-      else this.options.listener.onRoutedFailed(entry, { code: ErrorCode.InternalError, message: `${message} while handling ${entry.method}` });
-    }
+    this.restartTimer = this.options.clock.after(delay, () => {
+      this.start(this.clientCapabilities, true, this.clientInfo).catch(() => {});
+    });
   }
 
   /** Stops the backend for good (removal or shutdown). */
   async stop(reason = 'stopped'): Promise<void> {
     if (this.state === 'stopped') return;
-    clearTimeout(this.restartTimer);
-    const wasListed = this.state === 'ready';
-    this.failPending(`server "${this.name}" ${reason}`);
-    this.setState('stopped', wasListed ? ALL_KINDS : []);
-    await this.closeConnection();
+    this.restartTimer?.cancel();
+    this.setState('stopped', this.listed ? ALL_KINDS : []);
+    await this.closeConnection(reason);
   }
 
-  private async closeConnection(): Promise<void> {
+  /** Ends the current connection: the host fails what was waiting on it, then the wire is closed. */
+  private async closeConnection(reason: string): Promise<void> {
     const connection = this.connection;
     this.connection = undefined;
-    await connection?.close();
+    if (!connection) return;
+    this.options.host.detach(this, connection, reason);
+    await connection.close();
   }
 
   private setState(state: BackendState, kinds: ListKind[] = []): void {
     if (this.state === state && kinds.length === 0) return;
     if (this.state !== state) log.debug(`server "${this.name}": ${this.state} → ${state}`);
     this.state = state;
-    this.options.listener.onBackendChanged(this, kinds);
+    this.options.host.changed(this, kinds);
   }
 }
 
 export class BackendUnavailable extends Error {}
 
-
-function formatDuration(ms: number): string {
+export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }
 
-function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string, clock: Clock): Promise<T> {
+  let timer: Timer | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${formatDuration(ms)}`)), ms);
+    timer = clock.after(ms, () => reject(new Error(`${what} timed out after ${formatDuration(ms)}`)));
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout]).finally(() => timer?.cancel());
 }

@@ -16,6 +16,8 @@ export interface Lister {
   capabilities: Record<string, unknown>;
   tools: { allow?: string[]; deny?: string[] };
   request(method: string, params: Record<string, unknown> | undefined): Promise<unknown>;
+  /** The `_meta` of the list result (of its first page), or undefined when it has none. */
+  meta?(kind: ListKind, meta: Record<string, unknown> | undefined): void;
 }
 
 export async function listCatalog(lister: Lister): Promise<Catalog> {
@@ -26,7 +28,10 @@ export async function listCatalog(lister: Lister): Promise<Catalog> {
 /** Lists one kind completely, following nextCursor; [] when the server lacks the capability. */
 export async function listAll(lister: Lister, kind: ListKind): Promise<any[]> {
   const capability = kind === 'resourceTemplates' ? 'resources' : kind;
-  if (!lister.capabilities[capability]) return [];
+  if (!lister.capabilities[capability]) {
+    lister.meta?.(kind, undefined);
+    return [];
+  }
   const { method, key, schema } = ListKinds[kind];
   const items: any[] = [];
   const seen = new Set<string>();
@@ -34,6 +39,7 @@ export async function listAll(lister: Lister, kind: ListKind): Promise<any[]> {
   for (let page = 0; page < MAX_PAGES; page++) {
     const parsed = schema.safeParse(await lister.request(method, cursor === undefined ? undefined : { cursor }));
     if (!parsed.success) throw new Error(`invalid ${method} result: ${parsed.error.issues[0]?.message}`);
+    if (page === 0) lister.meta?.(kind, metaOf(parsed.data));
     items.push(...((parsed.data as any)[key] as any[]));
     cursor = parsed.data.nextCursor;
     if (cursor === undefined || cursor === '') return kind === 'tools' ? curate(items, lister.tools) : items;
@@ -49,4 +55,9 @@ function curate(tools: Tool[], { allow, deny }: Lister['tools']): Tool[] {
   const allowed = allow && new Set(allow);
   const denied = new Set(deny ?? []);
   return tools.filter((t) => (!allowed || allowed.has(t.name)) && !denied.has(t.name));
+}
+
+function metaOf(result: Record<string, unknown>): Record<string, unknown> | undefined {
+  const meta = result._meta;
+  return meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? (meta as Record<string, unknown>) : undefined;
 }

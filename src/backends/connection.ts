@@ -1,5 +1,6 @@
 // What a backend transport hands to the Backend: a message channel and a way to end it.
 // One implementation per way of reaching a server (child process, SSE, Streamable HTTP, WebSocket).
+import type { ListKind } from '../../protocol/mcp.js';
 import type { ServerSpec } from '../config/spec.js';
 import type { MessageChannel } from '../transports/channel.js';
 
@@ -21,3 +22,21 @@ export interface ConnectOptions {
 }
 
 export type Connector = (spec: ServerSpec, options: ConnectOptions) => Promise<BackendConnection>;
+
+/**
+ * The side that carries every message of a backend's connections: the router's exchange. A
+ * Backend only supervises (connect, handshake, catalog, restart) and announces its connections;
+ * every correlation (ids, progress tokens, requests to clients) lives with the host.
+ */
+export interface BackendHost<B = unknown> {
+  /** A new connection, not initialized yet: the host reads it from now on. */
+  attach(backend: B, connection: BackendConnection): void;
+  /** The connection is over (lost, closed, replaced): what belonged to it fails or is dropped now. */
+  detach(backend: B, connection: BackendConnection, reason: string): void;
+  /** The proxy's own request (initialize, lists, setLevel) on that connection. */
+  request(connection: BackendConnection, method: string, params: Record<string, unknown> | undefined, timeoutMs: number): Promise<any>;
+  /** The backend became ready on its current connection (after a start or restart). */
+  ready(backend: B): void;
+  /** State, catalog or capabilities changed; `kinds`: which lists (empty: state only). */
+  changed(backend: B, kinds: ListKind[]): void;
+}

@@ -1,14 +1,12 @@
-// The set of backends, in config order: start them all in parallel, add and remove at run time,
-// and sweep their request deadlines.
+// The set of backends, in config order: start them all in parallel, add and remove at run time.
+// Per-client instances (one per client session of a `per-client` server) are kept apart: they
+// are never listed or merged, and stop with their session or with the proxy.
 import type { ServerSpec } from '../config/spec.js';
-import { Backend, type BackendOptions } from './backend.js';
-
-const SWEEP_INTERVAL_MS = 250;
+import { Backend, type BackendOptions, type ClientInfo } from './backend.js';
 
 export class Registry {
   private readonly backends = new Map<string, Backend>();
   private readonly instances = new Set<Backend>();
-  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: BackendOptions) {}
 
@@ -24,12 +22,15 @@ export class Registry {
     return this.backends.has(name);
   }
 
-  /** A backend for one client session (per-client servers): not registered, not swept here. */
-  instance(spec: ServerSpec, owner: unknown): Backend {
+  /** A backend for one client session (per-client servers): not registered, not listed. */
+  instance(spec: ServerSpec): Backend {
     const backend = new Backend(spec, this.options);
-    backend.owner = owner;
     this.instances.add(backend);
     return backend;
+  }
+
+  isInstance(backend: Backend): boolean {
+    return this.instances.has(backend);
   }
 
   /** Forgets a per-client instance once stopped. */
@@ -42,7 +43,6 @@ export class Registry {
     if (this.backends.has(spec.name)) throw new Error(`a server named "${spec.name}" already exists`);
     const backend = new Backend(spec, this.options);
     this.backends.set(spec.name, backend);
-    this.startSweeping();
     return backend;
   }
 
@@ -53,16 +53,20 @@ export class Registry {
   /**
    * Starts every registered backend at once; resolves when all have become ready or failed, so
    * start-up takes as long as the slowest backend, not the sum. A failure leaves only that one out.
+   * `perClient`: false makes per-client servers idle once listed (HTTP mode: each session starts its own).
    */
-  async startAll(clientCapabilities: Record<string, unknown>): Promise<void> {
-    await Promise.allSettled([...this.backends.values()].map((b) => b.start(clientCapabilities)));
+  async startAll(clientCapabilities: Record<string, unknown>, clientInfo?: ClientInfo, perClient = true): Promise<void> {
+    const all = [...this.backends.values()];
+    for (const b of all) b.idleWhenReady = !perClient && b.spec.session === 'per-client';
+    await Promise.allSettled(all.map((b) => b.start(clientCapabilities, true, clientInfo)));
   }
 
   /** Adds and starts a backend; one that fails to start is stopped and not kept. */
-  async add(spec: ServerSpec, clientCapabilities: Record<string, unknown>): Promise<Backend> {
+  async add(spec: ServerSpec, clientCapabilities: Record<string, unknown>, clientInfo?: ClientInfo): Promise<Backend> {
     const backend = this.create(spec);
+    backend.idleWhenReady = spec.session === 'per-client'; // each session starts its own
     try {
-      await backend.start(clientCapabilities, false);
+      await backend.start(clientCapabilities, false, clientInfo);
       return backend;
     } catch (e) {
       this.backends.delete(spec.name);
@@ -71,29 +75,17 @@ export class Registry {
     }
   }
 
-  async remove(name: string): Promise<boolean> {
+  async remove(name: string): Promise<Backend | undefined> {
     const backend = this.backends.get(name);
-    if (!backend) return false;
+    if (!backend) return undefined;
     this.backends.delete(name);
     await backend.stop('was removed');
-    return true;
+    return backend;
   }
 
   async stopAll(reason = 'is shutting down'): Promise<void> {
-    clearInterval(this.sweeper);
-    this.sweeper = undefined;
     const all = [...this.backends.values(), ...this.instances];
     this.instances.clear();
     await Promise.allSettled(all.map((b) => b.stop(reason)));
-  }
-
-  private startSweeping(): void {
-    if (this.sweeper) return;
-    this.sweeper = setInterval(() => {
-      const now = Date.now();
-      for (const b of this.backends.values()) b.sweep(now);
-      for (const b of this.instances) b.sweep(now);
-    }, SWEEP_INTERVAL_MS);
-    this.sweeper.unref();
   }
 }

@@ -6,7 +6,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Message } from 'vscode-jsonrpc/node';
 import { ErrorCode, errorResponse, isValidId, type JsonRpcId, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
 import type { ClientSession } from '../router/session.js';
-import { channelOf, McpWriter, RELATED_ID, type MessageChannel, type Related } from '../transports/channel.js';
+import { channelOf, McpWriter, type MessageChannel } from '../transports/channel.js';
 import type { Accepts } from './accept.js';
 import { EventLog } from './event-log.js';
 import { PushReader } from '../transports/push-reader.js';
@@ -31,8 +31,8 @@ class StreamableWriter extends McpWriter {
     super();
   }
 
-  sendText(text: string, msg?: Message): void {
-    this.session.route(text, msg);
+  sendText(text: string, msg?: Message, relatedRequestId?: JsonRpcId): void {
+    this.session.route(text, msg, relatedRequestId);
   }
 
   end(): void {
@@ -101,13 +101,13 @@ export class StreamableSession {
     else if (!post.res.headersSent) post.res.writeHead(202, post.headers).end();
   }
 
-  route(text: string, msg: Message | undefined): void {
-    const m = msg as (Partial<JsonRpcResponse> & { method?: string } & Related) | undefined;
+  /** `related`: the client request (this session's id) the message belongs to, if any. */
+  route(text: string, msg: Message | undefined, related: JsonRpcId | undefined): void {
+    const m = msg as (Partial<JsonRpcResponse> & { method?: string }) | undefined;
     if (m && m.method === undefined && m.id !== undefined && m.id !== null) {
       const post = this.posts.get(m.id);
       if (post) return this.answer(m.id, post, text, m as JsonRpcResponse);
     }
-    const related = m?.[RELATED_ID];
     if (related !== undefined) {
       const post = this.posts.get(related);
       if (post?.accepts.sse) return this.streamOf(post).send(text, 'message');

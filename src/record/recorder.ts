@@ -4,7 +4,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Message } from 'vscode-jsonrpc/node';
-import type { MessageChannel } from '../transports/channel.js';
+import type { McpDataCallback, MessageChannel, MessageExtra, SendOptions } from '../transports/channel.js';
 
 /**
  * Who sent a message to whom; `peer` is the session id (client) or server name (backend).
@@ -63,15 +63,15 @@ export function tapChannel(
 ): MessageChannel {
   const { reader, writer } = channel;
   const listen = reader.listen.bind(reader);
-  reader.listen = (callback) =>
-    listen((msg: Message) => {
+  reader.listen = (callback: McpDataCallback) =>
+    listen((msg: Message, extra?: MessageExtra) => {
       recorder.record(inbound, peer, msg);
-      callback(msg);
+      callback(msg, extra);
     });
   const send = writer.send.bind(writer);
-  writer.send = (msg: Message, text?: string) => {
+  writer.send = (msg: Message, options?: SendOptions) => {
     recorder.record(outbound, peer, msg);
-    send(msg, text);
+    send(msg, options);
   };
   return channel;
 }

@@ -1,7 +1,8 @@
 // The merged view of every ready backend's lists, with the maps that route calls back:
 // exposed tool/prompt name → (server, original name); resource URI and templates → server.
 // Rebuilt per kind only when a backend's list changed, so list requests are served from memory.
-import type { ListKind, Prompt, Resource, ResourceTemplate, Tool } from '../../protocol/mcp.js';
+import { ListKinds, type ListKind, type Prompt, type Resource, type ResourceTemplate, type Tool } from '../../protocol/mcp.js';
+import { mergedMeta } from './capabilities.js';
 import type { Backend } from '../backends/backend.js';
 import { NameTable, type NamingOptions, type Owner } from './names.js';
 import { compileUriTemplate } from './uri-template.js';
@@ -22,8 +23,10 @@ export class MergedCatalog {
   private resourceOwners = new Map<string, string>();
   private templateOwners: TemplateOwner[] = [];
   private readonly dirty = new Set<ListKind>(['tools', 'prompts', 'resources', 'resourceTemplates']);
-  /** Each merged list serialized once per rebuild: a list answer then costs a string concatenation. */
+  /** Each merged list result serialized once per rebuild: a list answer then costs a string concatenation. */
   private readonly json = new Map<ListKind, string>();
+  /** The backends' list `_meta`, merged per kind (see mergedMeta). */
+  private readonly metas = new Map<ListKind, Record<string, unknown> | undefined>();
   private readonly reported = new Set<string>();
 
   constructor(
@@ -44,12 +47,19 @@ export class MergedCatalog {
     return this[kind];
   }
 
-  /** The merged list as JSON text, cached until the list changes. */
-  listJson(kind: ListKind): string {
+  /** The `_meta` the backends put on their list results of this kind, merged. */
+  meta(kind: ListKind): Record<string, unknown> | undefined {
+    this.refresh(kind);
+    return this.metas.get(kind);
+  }
+
+  /** The merged list result's fields as JSON text (`"tools":[...]` and `"_meta":{...}`), cached until the list changes. */
+  resultJson(kind: ListKind): string {
     this.refresh(kind);
     let text = this.json.get(kind);
     if (text === undefined) {
-      text = JSON.stringify(this[kind]);
+      const meta = this.metas.get(kind);
+      text = `${JSON.stringify(ListKinds[kind].key)}:${JSON.stringify(this[kind])}${meta ? `,"_meta":${JSON.stringify(meta)}` : ''}`;
       this.json.set(kind, text);
     }
     return text;
@@ -85,13 +95,14 @@ export class MergedCatalog {
   }
 
   private ready(): Backend[] {
-    return [...this.backends()].filter((b) => b.state === 'ready');
+    return [...this.backends()].filter((b) => b.listed);
   }
 
   private refresh(kind: ListKind): void {
     if (!this.dirty.delete(kind)) return;
     this.json.delete(kind);
     const backends = this.ready();
+    this.metas.set(kind, mergedMeta(backends.map((b) => b.listMeta?.[kind])));
     switch (kind) {
       case 'tools':
         this.toolNames = new NameTable(this.naming, 'tool');
@@ -151,7 +162,7 @@ export class MergedCatalog {
 function exposeAll<T extends { name: string }>(backends: Backend[], kind: 'tools' | 'prompts', table: NameTable): T[] {
   const out: T[] = [];
   for (const b of backends) {
-    const listed = b.state === 'ready';
+    const listed = b.listed;
     for (const item of b.catalog[kind] as unknown as T[]) {
       const name = table.add(b.name, item.name);
       if (name !== undefined && listed) out.push(name === item.name ? item : { ...item, name });

@@ -1,43 +1,68 @@
-// Capabilities in both directions: what the proxy offers clients (the union of its ready
-// backends), and which client capabilities backends may use through it.
-import { Method } from '../../protocol/mcp.js';
+// Capabilities in both directions: what the proxy offers clients (every list it may announce
+// changes for, plus the union of what ready backends offer), and what it offers backends.
 import type { Backend } from '../backends/backend.js';
 
-/** Client capabilities a backend may use through the proxy (the rest stay between client and proxy). */
-const FORWARDED_CLIENT_CAPABILITIES = ['roots', 'sampling', 'elicitation'] as const;
+/**
+ * What shared backends are offered in HTTP mode, where clients come and go: every client
+ * capability the proxy can route. Each session is guarded on its own: a backend request that
+ * needs a capability the session did not declare is refused to the backend, never sent on.
+ */
+export const ROUTABLE_CLIENT_CAPABILITIES: Record<string, unknown> = Object.freeze({
+  roots: { listChanged: true },
+  sampling: { tools: {}, context: {} },
+  elicitation: { form: {}, url: {} },
+  tasks: { list: {}, cancel: {}, requests: { sampling: { createMessage: {} }, elicitation: { create: {} } } },
+});
 
-/** The client capability a server→client request needs. */
-export const CAPABILITY_FOR: Record<string, string | undefined> = {
-  [Method.samplingCreateMessage]: 'sampling',
-  [Method.elicitationCreate]: 'elicitation',
-  [Method.rootsList]: 'roots',
-};
-
-export function forwardedCapabilities(client: Record<string, unknown>): Record<string, unknown> {
-  const caps: Record<string, unknown> = {};
-  for (const key of FORWARDED_CLIENT_CAPABILITIES) if (client[key]) caps[key] = client[key];
+/**
+ * What the proxy offers a client. The three lists are always declared with listChanged: a
+ * server added or restarted later may bring prompts or resources, and a client may only be told
+ * of changes to lists it was told of. The rest is the union of what ready backends offer;
+ * `experimental` keys merge across backends (the first server in config order wins a clash).
+ */
+export function offeredCapabilities(backends: Iterable<Backend>): Record<string, unknown> {
+  const caps: Record<string, any> = {
+    tools: { listChanged: true },
+    prompts: { listChanged: true },
+    resources: { subscribe: false, listChanged: true },
+    logging: {},
+  };
+  for (const b of backends) {
+    const c = b.init?.capabilities as Record<string, any> | undefined;
+    if (!c || !b.listed) continue;
+    if (c.resources?.subscribe) caps.resources.subscribe = true;
+    if (c.completions) caps.completions = {};
+    if (c.tasks) caps.tasks = mergeTasks(caps.tasks, c.tasks);
+    if (isObject(c.experimental)) caps.experimental = { ...c.experimental, ...caps.experimental };
+  }
+  if (!caps.resources.subscribe) delete caps.resources.subscribe;
   return caps;
 }
 
-/** What the proxy offers: the union of what ready backends offer; tools always. */
-export function offeredCapabilities(backends: Iterable<Backend>): Record<string, unknown> {
-  const caps: Record<string, any> = { tools: { listChanged: true } };
-  for (const b of backends) {
-    const c = b.init?.capabilities;
-    if (!c || b.state !== 'ready') continue;
-    if (c.prompts) caps.prompts = { listChanged: true };
-    if (c.resources) caps.resources = { subscribe: Boolean(caps.resources?.subscribe || c.resources.subscribe), listChanged: true };
-    if (c.logging) caps.logging = {};
-    if (c.completions) caps.completions = {};
-  }
-  return caps;
+function mergeTasks(into: Record<string, any> | undefined, from: Record<string, any>): Record<string, any> {
+  const tasks: Record<string, any> = { ...into };
+  if (from.list) tasks.list = {};
+  if (from.cancel) tasks.cancel = {};
+  if (from.requests?.tools?.call) tasks.requests = { tools: { call: {} } };
+  return tasks;
+}
+
+/** `_meta` of several results (initialize, or one list from each backend) as one: the first server in config order wins a clash. */
+export function mergedMeta(metas: Iterable<Record<string, unknown> | undefined>): Record<string, unknown> | undefined {
+  let merged: Record<string, unknown> | undefined;
+  for (const meta of metas) if (meta) merged = { ...meta, ...merged };
+  return merged;
 }
 
 /** The ready backends' instructions, each under its server's name. */
 export function mergedInstructions(backends: Iterable<Backend>): string | undefined {
   const parts: string[] = [];
   for (const b of backends) {
-    if (b.state === 'ready' && b.init?.instructions) parts.push(`## ${b.name}\n${b.init.instructions}`);
+    if (b.listed && b.init?.instructions) parts.push(`## ${b.name}\n${b.init.instructions}`);
   }
   return parts.length ? parts.join('\n\n') : undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

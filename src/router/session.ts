@@ -1,18 +1,11 @@
-// One connected client: what it said at initialize, its requests in flight at backends (by its
-// own id), the requests backends sent it (by proxy-allocated id), and its subscriptions.
+// One connected client: what it said at initialize, its log level, its per-client backend
+// instances, and the writer messages to it go through. What it has in flight (either way) is the
+// exchange's business, not the session's.
 import type { Message } from 'vscode-jsonrpc/node';
-import type { JsonRpcId } from '../../protocol/jsonrpc.js';
-import type { Backend, RoutedRequest } from '../backends/backend.js';
+import { ErrorCode, errorResponse, isValidId, type JsonRpcId } from '../../protocol/jsonrpc.js';
+import type { Backend } from '../backends/backend.js';
 import { errorMessage, log } from '../log.js';
 import type { MessageChannel } from '../transports/channel.js';
-import { PendingTable } from './ids.js';
-
-/** A backend's request sent on to this client, waiting for the client's answer. */
-export interface OutboundRequest {
-  backend: Backend;
-  backendId: JsonRpcId;
-  method: string;
-}
 
 let nextSessionNumber = 1;
 
@@ -20,11 +13,8 @@ export class ClientSession {
   readonly id: string;
   initialized = false;
   protocolVersion: string | undefined;
-  clientInfo: { name: string; version: string } = { name: 'unknown client', version: '' };
-  capabilities: Record<string, unknown> = {};
-  readonly inflight = new Map<JsonRpcId, RoutedRequest>();
-  readonly outbound = new PendingTable<OutboundRequest>();
-  readonly subscriptions = new Set<string>();
+  clientInfo: { name: string; version: string } & Record<string, unknown> = { name: 'unknown client', version: '' };
+  capabilities: Record<string, any> = {};
   /** Per-client backend instances of this session, by server name, with their start-up. */
   readonly instances = new Map<string, { backend: Backend; ready: Promise<void> }>();
   /** Set by logging/setLevel: notifications/message below it are not sent to this client. */
@@ -38,12 +28,22 @@ export class ClientSession {
     this.id = id ?? `s${nextSessionNumber++}`;
   }
 
-  /** `text`: the message already serialized, when the caller has it cached. */
-  send(msg: object, text?: string): void {
+  /**
+   * `relatedRequestId`: the client's request the message belongs to (a Streamable HTTP front
+   * sends it on that request's stream). `text`: the message already serialized (a cached list).
+   */
+  send(msg: object, relatedRequestId?: JsonRpcId, text?: string): void {
     if (this.closed) return;
     try {
-      this.channel.writer.send(msg as Message, text);
+      this.channel.writer.send(msg as Message, relatedRequestId === undefined && text === undefined ? undefined : { relatedRequestId, text });
     } catch (e) {
+      // An answer that cannot be serialized (e.g. nested too deep) must still answer its request.
+      const m = msg as { id?: unknown; method?: unknown };
+      if (m.method === undefined && isValidId(m.id)) {
+        try {
+          return this.channel.writer.send(errorResponse(m.id, ErrorCode.InternalError, `the answer could not be sent: ${errorMessage(e)}`) as Message);
+        } catch {}
+      }
       log.warn(`cannot send to client session ${this.id}: ${errorMessage(e)}`);
     }
   }

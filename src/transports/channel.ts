@@ -1,7 +1,8 @@
 // What every wire format provides: a vscode-jsonrpc reader + writer pair, plus the two things
-// MCP needs that LSP framing has no word for: invalid input to answer, and a "related request"
-// hint (which request a server→client message belongs to, when the wire tells us).
-import { AbstractMessageReader, AbstractMessageWriter, Emitter, type DataCallback, type Disposable, type Event, type Message, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
+// MCP needs that LSP framing has no word for: invalid input to answer, and which request a
+// message relates to when the wire tells (a Streamable HTTP POST's stream). That relation travels
+// beside the message as a typed argument (as the MCP SDK's Transport does), never on the message.
+import { AbstractMessageReader, AbstractMessageWriter, Emitter, type Disposable, type Event, type Message, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
 import { classify, ErrorCode, idOf, type JsonRpcId } from '../../protocol/jsonrpc.js';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -13,9 +14,18 @@ export interface InvalidMessage {
   id: JsonRpcId | null;
 }
 
-/** Set by a transport on a received message when the wire says which of our requests it relates to. */
-export const RELATED_ID: unique symbol = Symbol('relatedRequestId');
-export type Related = { [RELATED_ID]?: JsonRpcId };
+/** What the wire said about a received message: the id of the request (ours, on that wire) it relates to. */
+export interface MessageExtra {
+  relatedRequestId?: JsonRpcId;
+}
+
+export type McpDataCallback = (msg: Message, extra?: MessageExtra) => void;
+
+/** How to send one message: the request (the peer's, on that wire) it relates to, and its text when already serialized. */
+export interface SendOptions {
+  relatedRequestId?: JsonRpcId;
+  text?: string;
+}
 
 export interface MessageChannel {
   readonly reader: McpReader;
@@ -26,9 +36,9 @@ export interface MessageChannel {
 
 /** Base reader: decodes one JSON text into a message or reports it as invalid. */
 export abstract class McpReader extends AbstractMessageReader implements MessageReader {
-  protected callback: DataCallback | undefined;
+  protected callback: McpDataCallback | undefined;
   /** Messages that arrived before listen(): kept, not lost. */
-  private early: Message[] = [];
+  private early: [Message, MessageExtra | undefined][] = [];
   private readonly invalidEmitter = new Emitter<InvalidMessage>();
   private closed = false;
 
@@ -36,11 +46,11 @@ export abstract class McpReader extends AbstractMessageReader implements Message
     return this.invalidEmitter.event;
   }
 
-  listen(callback: DataCallback): Disposable {
+  listen(callback: McpDataCallback): Disposable {
     this.callback = callback;
     const early = this.early;
     this.early = [];
-    for (const msg of early) callback(msg);
+    for (const [msg, extra] of early) this.dispatch(msg, extra);
     this.startListening();
     return { dispose: () => (this.callback = undefined) };
   }
@@ -59,7 +69,7 @@ export abstract class McpReader extends AbstractMessageReader implements Message
   }
 
   /** Parses and classifies one message text; delivers it or reports why it is invalid. */
-  protected deliverText(text: string, related?: JsonRpcId): void {
+  protected deliverText(text: string, extra?: MessageExtra): void {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -67,18 +77,26 @@ export abstract class McpReader extends AbstractMessageReader implements Message
       this.fireInvalid({ code: ErrorCode.ParseError, message: `Parse error: ${(e as Error).message}`, id: null });
       return;
     }
-    this.deliverValue(value, related);
+    this.deliverValue(value, extra);
   }
 
-  protected deliverValue(value: unknown, related?: JsonRpcId): void {
+  protected deliverValue(value: unknown, extra?: MessageExtra): void {
     const kind = classify(value);
     if (typeof kind !== 'string') {
       this.fireInvalid({ code: ErrorCode.InvalidRequest, message: `Invalid Request: ${kind.invalid}`, id: idOf(value) });
       return;
     }
-    if (related !== undefined) (value as Related)[RELATED_ID] = related;
-    if (this.callback) this.callback(value as Message);
-    else this.early.push(value as Message);
+    if (this.callback) this.dispatch(value as Message, extra);
+    else this.early.push([value as Message, extra]);
+  }
+
+  /** One listener exception must not lose the rest of a chunk's messages: report it, go on. */
+  private dispatch(msg: Message, extra: MessageExtra | undefined): void {
+    try {
+      this.callback!(msg, extra);
+    } catch (e) {
+      this.fireError(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 }
 
@@ -97,19 +115,16 @@ export function channelOf<R extends McpReader, W extends McpWriter>(reader: R, w
 /**
  * Base writer. `send` is the synchronous path the router uses (it throws when a message cannot be
  * serialized, so the caller can answer with an error); `write` is vscode-jsonrpc's promise API.
- * A message may carry RELATED_ID: JSON.stringify skips symbol keys, but a transport that routes by
- * request (Streamable HTTP) can read it.
  */
 export abstract class McpWriter extends AbstractMessageWriter implements MessageWriter {
   protected errorCount = 0;
 
-  /** `text`: the message already serialized (a cached list answer), so it is not serialized again. */
-  send(msg: Message, text = JSON.stringify(msg)): void {
-    this.sendText(text, msg);
+  send(msg: Message, options?: SendOptions): void {
+    this.sendText(options?.text ?? JSON.stringify(msg), msg, options?.relatedRequestId);
   }
 
   /** Sends one serialized message; `msg` is the parsed form, for transports that route by it. */
-  abstract sendText(text: string, msg?: Message): void;
+  abstract sendText(text: string, msg?: Message, relatedRequestId?: JsonRpcId): void;
   abstract end(): void;
 
   write(msg: Message): Promise<void> {

@@ -207,7 +207,7 @@ export class HttpSession implements MessageSink {
     }
     // Decided before delivery: the receiver may rewrite the id in place.
     const answers = isResponse && related !== undefined && m.id === related;
-    this.reader.pushValue(value, isResponse ? undefined : related);
+    this.reader.pushValue(value, isResponse || related === undefined ? undefined : { relatedRequestId: related });
     return answers;
   }
 

@@ -1,0 +1,79 @@
+// The records the exchange keeps: one per backend connection (Link), per client session
+// (Ledger), per request in either direction. Only the exchange and its tables create or change them.
+import type { JsonRpcId } from '../../protocol/jsonrpc.js';
+import type { Backend } from '../backends/backend.js';
+import type { BackendConnection } from '../backends/connection.js';
+import type { ClientSession } from './session.js';
+import type { TaskEntry } from './tasks.js';
+
+/** One connection of one backend. Ids count up per connection, so they are unique for its life. */
+export interface Link {
+  readonly backend: Backend;
+  readonly connection: BackendConnection;
+  nextId: number;
+  /** Requests on this connection waiting for their answers, by our id (also the progress token we gave). */
+  readonly pending: Map<number, Pending>;
+  /** Its own requests sent on to a client, by its id (exact: 1 and "1" differ). */
+  readonly asked: Map<JsonRpcId, Outbound>;
+  /** URL-mode elicitations it started: elicitationId → the session asked, for the completion notification. */
+  readonly elicitations: Map<string, ClientSession>;
+  /** The session whose roots change it heard last: its next roots/list without a related request is for it (once). */
+  rootsCause: ClientSession | undefined;
+}
+
+/** A client's request forwarded to a backend. */
+export interface Routed {
+  readonly kind: 'routed';
+  /** Who gets the answer. Mutable: a suspended request can be taken over by a later client request. */
+  session: ClientSession;
+  clientId: JsonRpcId;
+  readonly method: string;
+  /** The client's progress token, restored on notifications/progress (ours is backendId). */
+  readonly progressToken: JsonRpcId | undefined;
+  readonly link: Link;
+  readonly backendId: number;
+  deadline: number;
+  readonly maxDeadline: number;
+  /** Progress was forwarded for it (see Exchange.answer). */
+  progressed: boolean;
+  /** A task-augmented call: its answer creates a task. */
+  readonly createsTask: boolean;
+  /** tasks/get, tasks/result, tasks/cancel, tasks/list of a task: its answer names the task by the backend's id. */
+  readonly task?: TaskEntry;
+}
+
+/** The proxy's own request to a backend (initialize, lists, setLevel, unsubscribe). */
+export interface Internal {
+  readonly kind: 'internal';
+  readonly method: string;
+  readonly timeoutMs: number;
+  deadline: number;
+  readonly resolve: (result: any) => void;
+  readonly reject: (error: Error) => void;
+}
+
+export type Pending = Routed | Internal;
+
+/** A backend's request sent on to a client (sampling, elicitation, roots, tasks/*). */
+export interface Outbound {
+  readonly session: ClientSession;
+  /** The id the client sees (unique per session); also the progress token it sees, if any. */
+  readonly proxyId: number;
+  readonly link: Link;
+  readonly backendId: JsonRpcId;
+  readonly method: string;
+  /** The backend's own progress token, restored on the client's progress notifications. */
+  readonly backendToken: JsonRpcId | undefined;
+  deadline: number;
+  readonly createsTask: boolean;
+  readonly task?: TaskEntry;
+}
+
+/** One client session as the exchange sees it. */
+export interface Ledger {
+  /** Its requests in flight at backends, by its own id. */
+  readonly inflight: Map<JsonRpcId, Routed>;
+  /** Backends' requests sent to it, by the proxy id it saw. */
+  readonly outbound: Map<number, Outbound>;
+  nextId: number;
+}
