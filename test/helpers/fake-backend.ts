@@ -2,7 +2,7 @@
 // memoryChannelPair(), with a scripted MCP server on the other side. The server answers
 // initialize and the four lists (paginated if asked), and either answers tools/call at once or
 // holds it so the test can answer, fail or drop it in any order.
-import type { JsonRpcId, JsonRpcMessage, JsonRpcNotification, JsonRpcRequest } from '../../protocol/jsonrpc.js';
+import type { JsonRpcId, JsonRpcMessage, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../../protocol/jsonrpc.js';
 import type { BackendConnection, Connector } from '../../src/backends/connection.js';
 import { DEFAULT_RESTART } from '../../src/config/schema.js';
 import type { ServerSpec } from '../../src/config/spec.js';
@@ -20,6 +20,9 @@ export interface FakeServerScript {
   capabilities?: Record<string, unknown | null>;
   instructions?: string;
   protocolVersion?: string;
+  /** `_meta` of its initialize result and of every list result. */
+  initializeMeta?: Record<string, unknown>;
+  listMeta?: Record<string, unknown>;
   /** Paginate list answers, this many items per page. */
   pageSize?: number;
   /** 'error': answer initialize with an error. */
@@ -49,12 +52,20 @@ export class FakeServer {
     channel.reader.listen((msg) => this.onMessage(msg as unknown as JsonRpcMessage));
   }
 
-  send(msg: object): void {
-    if (!this.closed) this.channel.writer.send(msg as never);
+  /** `related`: the proxy's request this message belongs to (as a Streamable HTTP server's stream says). */
+  send(msg: object, related?: JsonRpcId): void {
+    if (!this.closed) this.channel.writer.send(msg as never, related === undefined ? undefined : { relatedRequestId: related });
   }
 
-  notify(method: string, params?: Record<string, unknown>): void {
-    this.send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
+  notify(method: string, params?: Record<string, unknown>, related?: JsonRpcId): void {
+    this.send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params }, related);
+  }
+
+  /** Sends a request of its own to the client side; resolves with the answer the proxy brings back. */
+  ask(method: string, params: Record<string, unknown> | undefined, id: JsonRpcId, related?: JsonRpcId): Promise<JsonRpcResponse> {
+    const answered = waitFor(() => this.received.find((m): m is JsonRpcResponse => !('method' in m) && m.id === id), `the answer to ${method} ${JSON.stringify(id)} at "${this.name}"`);
+    this.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params }, related);
+    return answered;
   }
 
   answer(id: JsonRpcId, result: unknown): void {
@@ -130,6 +141,7 @@ export class FakeServer {
           capabilities: this.capabilities(),
           serverInfo: { name: `fake-${this.name}`, version: '0.0.1' },
           ...(this.script.instructions ? { instructions: this.script.instructions } : {}),
+          ...(this.script.initializeMeta ? { _meta: this.script.initializeMeta } : {}),
         });
       case 'tools/list':
         return list('tools', this.script.tools);
@@ -156,9 +168,10 @@ export class FakeServer {
   private page(key: string, items: Item[], cursor: unknown): Record<string, unknown> {
     const size = this.script.pageSize;
     const offset = typeof cursor === 'string' ? Number(cursor.replace('page-', '')) : 0;
-    if (!size) return { [key]: items };
+    const meta = this.script.listMeta ? { _meta: this.script.listMeta } : {};
+    if (!size) return { [key]: items, ...meta };
     const end = offset + size;
-    return end < items.length ? { [key]: items.slice(offset, end), nextCursor: `page-${end}` } : { [key]: items.slice(offset) };
+    return end < items.length ? { [key]: items.slice(offset, end), nextCursor: `page-${end}`, ...meta } : { [key]: items.slice(offset), ...meta };
   }
 }
 

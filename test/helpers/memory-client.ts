@@ -11,12 +11,15 @@ export class MemoryClient {
   readonly notifications: JsonRpcNotification[] = [];
   /** Server→client requests (sampling, roots, ...). */
   readonly requests: JsonRpcRequest[] = [];
+  /** The client request each received message was related to by the proxy (SendOptions.relatedRequestId). */
+  readonly relatedOf = new Map<object, JsonRpcId>();
   private readonly waiters = new Map<string, ((r: JsonRpcResponse) => void)[]>();
   private nextId = 1000;
 
   constructor(readonly channel: MemoryChannel) {
-    channel.reader.listen((raw) => {
+    channel.reader.listen((raw, extra) => {
       const msg = raw as unknown as JsonRpcResponse | JsonRpcNotification | JsonRpcRequest;
+      if (extra?.relatedRequestId !== undefined) this.relatedOf.set(msg, extra.relatedRequestId);
       if (!('method' in msg)) return this.onResponse(msg);
       if ('id' in msg) this.requests.push(msg as JsonRpcRequest);
       else this.notifications.push(msg);
@@ -57,8 +60,7 @@ export class MemoryClient {
   }
 
   /** initialize + notifications/initialized; returns the initialize result. */
-  async initialize(protocolVersion = '2025-11-25', capabilities: Record<string, unknown> = {}): Promise<any> {
-    const clientInfo = { name: 'test-client', version: '1.0' };
+  async initialize(protocolVersion = '2025-11-25', capabilities: Record<string, unknown> = {}, clientInfo: Record<string, unknown> = { name: 'test-client', version: '1.0' }): Promise<any> {
     const res = await this.request('initialize', { protocolVersion, capabilities, clientInfo });
     if (res.error) throw new Error(`initialize failed: ${res.error.message}`);
     this.notify('notifications/initialized');

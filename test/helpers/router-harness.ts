@@ -3,6 +3,7 @@ import type { TestContext } from 'node:test';
 import type { ServerSpec } from '../../src/config/spec.js';
 import { setLogSink } from '../../src/log.js';
 import type { NamingOptions } from '../../src/router/names.js';
+import type { Clock } from '../../src/router/clock.js';
 import { Router } from '../../src/router/router.js';
 import { memoryChannelPair } from '../../src/transports/memory.js';
 import { FakeBackends, fakeSpec, type FakeServerScript, type REFUSE } from './fake-backend.js';
@@ -14,6 +15,8 @@ export interface HarnessOptions {
   requestTimeoutMs?: number;
   /** Per-server spec overrides (e.g. tools allow/deny). */
   specs?: Record<string, Partial<ServerSpec>>;
+  clock?: Clock;
+  clientAnswerMs?: number;
 }
 
 export interface Harness {
@@ -41,6 +44,8 @@ export function routerHarness(
     requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
     maxRequestMs: 60_000,
     pageSize: opts.pageSize,
+    clock: opts.clock,
+    clientAnswerMs: opts.clientAnswerMs,
   });
   router.configure(Object.keys(scripts).map((name) => fakeSpec(name, opts.specs?.[name])));
   const openClient = () => {
