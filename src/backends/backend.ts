@@ -50,6 +50,11 @@ export class Backend {
   restarts = 0;
   /** A per-client server's registered entry in HTTP mode: goes idle once listed. */
   idleWhenReady = false;
+  /**
+   * Speaks MCP 2026-07-28 (stateless): every request to it carries the envelope (protocol version,
+   * the capabilities and identity of the client it is for) in `_meta`, stamped by the exchange.
+   */
+  modern = false;
   readonly requestTimeoutMs: number;
   private readySince = 0;
   private restartTimer: Timer | undefined;

@@ -9,6 +9,8 @@
 // closes (close) takes everything of its own with it, at once.
 import { ErrorCode, errorResponse, isValidId, notification, resultResponse, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
 import { LoggingLevels, Method, Notification, type ListKind } from '../../protocol/mcp.js';
+import { MODERN_VERSION, stampEnvelope, toModernCapabilities, type Envelope } from '../../protocol/modern.js';
+import { PROXY_INFO } from '../proxy-info.js';
 import { BackendUnavailable, formatDuration, type Backend } from '../backends/backend.js';
 import type { BackendConnection, BackendHost } from '../backends/connection.js';
 import { errorMessage, log } from '../log.js';
@@ -152,7 +154,9 @@ export class Exchange implements BackendHost<Backend> {
       const id = link.nextId++;
       const entry: Internal = { kind: 'internal', method, timeoutMs, deadline: this.options.clock.now() + timeoutMs, resolve, reject };
       link.pending.set(id, entry);
-      const msg: JsonRpcRequest = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
+      // The proxy's own requests to a modern backend speak for no client: no capabilities.
+      const sent = link.backend.modern ? stampEnvelope(params ? { ...params } : undefined, PROXY_ENVELOPE) : params;
+      const msg: JsonRpcRequest = sent === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: sent };
       try {
         connection.channel.writer.send(msg as any);
       } catch (e) {
@@ -213,6 +217,7 @@ export class Exchange implements BackendHost<Backend> {
     msg.id = routed.backendId;
     if (routed.progressToken !== undefined) msg.params!._meta.progressToken = routed.backendId;
     this.mapRelatedTaskToRunner(msg.params, session);
+    if (backend.modern) msg.params = stampEnvelope(msg.params, envelopeOf(session));
     try {
       link.connection.channel.writer.send(msg as any);
     } catch (e) {
@@ -657,6 +662,20 @@ export class Exchange implements BackendHost<Backend> {
     }
     return { pending, asked, elicitations, inflight, outbound, tasks: this.tasks.size, subscriptions: this.subscriptions.size, connections: this.byConnection.size };
   }
+}
+
+const PROXY_ENVELOPE: Envelope = { protocolVersion: MODERN_VERSION, clientCapabilities: {}, clientInfo: PROXY_INFO };
+
+/** What a modern backend is told about the client a request is for. */
+function envelopeOf(session: ClientSession): Envelope {
+  const envelope: Envelope = {
+    protocolVersion: MODERN_VERSION,
+    clientCapabilities: session.modern?.clientCapabilities ?? toModernCapabilities(session.capabilities),
+    clientInfo: session.clientInfo,
+  };
+  const level = session.modern ? session.modern.logLevel : session.logLevel === undefined ? undefined : LoggingLevels[session.logLevel];
+  if (level) envelope.logLevel = level;
+  return envelope;
 }
 
 function only<T>(items: T[]): T | undefined {

@@ -5,6 +5,7 @@ import type { Message } from 'vscode-jsonrpc/node';
 import { ErrorCode, errorResponse, isValidId, type JsonRpcId } from '../../protocol/jsonrpc.js';
 import type { Backend } from '../backends/backend.js';
 import { errorMessage, log } from '../log.js';
+import type { Envelope } from '../../protocol/modern.js';
 import type { MessageChannel } from '../transports/channel.js';
 
 let nextSessionNumber = 1;
@@ -19,6 +20,11 @@ export class ClientSession {
   readonly instances = new Map<string, { backend: Backend; ready: Promise<void> }>();
   /** Set by logging/setLevel: notifications/message below it are not sent to this client. */
   logLevel: number | undefined;
+  /**
+   * A 2026-07-28 request is a session of its own, for that request only: what its `_meta` said.
+   * Undefined for a 2025-11-25 session (initialize).
+   */
+  modern: Envelope | undefined;
   closed = false;
 
   constructor(
