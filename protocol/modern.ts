@@ -103,6 +103,14 @@ export function stampEnvelope(params: Record<string, any> | undefined, envelope:
   return p;
 }
 
+/** Removes the envelope from `params._meta` (the rest of `_meta`, e.g. progressToken, stays). */
+export function stripEnvelope(params: Record<string, any> | undefined): void {
+  const meta = params?._meta;
+  if (!meta || typeof meta !== 'object') return;
+  for (const key of [MetaKey.protocolVersion, MetaKey.clientCapabilities, MetaKey.clientInfo, MetaKey.logLevel]) delete meta[key];
+  if (Object.keys(meta).length === 0) delete params!._meta;
+}
+
 const pick = (o: unknown, keys: string[]): Record<string, unknown> => {
   const out: Record<string, unknown> = {};
   if (o && typeof o === 'object') for (const k of keys) if ((o as any)[k] !== undefined) out[k] = (o as any)[k];

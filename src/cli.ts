@@ -10,6 +10,7 @@ import { FileRecorder } from './record/recorder.js';
 import { DEFAULT_SEPARATOR, separatorIsStrict } from './router/names.js';
 import { ROUTABLE_CLIENT_CAPABILITIES } from './router/capabilities.js';
 import { Router } from './router/router.js';
+import { serveStdioChannel } from './stdio-front.js';
 import { ndjsonChannel } from './transports/ndjson.js';
 
 let recorder: FileRecorder | undefined;
@@ -42,7 +43,7 @@ function serveStdio(router: Router, opts: CliOptions): void {
   // Registered before the session's own close handler: shutdown must answer the requests in
   // flight before closing the session would cancel them silently.
   channel.reader.onClose(() => void shutdown(router, 'stdin closed'));
-  router.openSession(channel, 'stdio');
+  serveStdioChannel(router, channel);
   process.stdout.on('error', (e) => void shutdown(router, `stdout: ${e.message}`));
 }
 

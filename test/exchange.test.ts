@@ -23,7 +23,7 @@ function setup(t: TestContext, scripts: Parameters<typeof routerHarness>[1] = { 
 /** Every table of the exchange but the connections themselves. */
 function assertEmpty(router: Router, when: string): void {
   const { connections: _, ...tables } = router.exchange.counts();
-  assert.deepEqual(tables, { pending: 0, asked: 0, elicitations: 0, inflight: 0, outbound: 0, tasks: 0, subscriptions: 0 }, when);
+  assert.deepEqual(tables, { pending: 0, asked: 0, elicitations: 0, inflight: 0, outbound: 0, tasks: 0, subscriptions: 0, parks: 0 }, when);
 }
 
 /** A round trip that must come after everything the proxy sent before it. */

@@ -46,6 +46,8 @@ export class Backend {
   catalog: Catalog = EMPTY_CATALOG;
   /** `_meta` of the server's last list result per kind, if it sent one. */
   listMeta: Partial<Record<ListKind, Record<string, unknown>>> = {};
+  /** Caching hints of its last list result per kind (2026-07-28 servers). */
+  listHints: Partial<Record<ListKind, { ttlMs: number; cacheScope: 'public' | 'private' }>> = {};
   /** Restarts since the last stable period (drives the backoff). */
   restarts = 0;
   /** A per-client server's registered entry in HTTP mode: goes idle once listed. */
@@ -206,6 +208,18 @@ export class Backend {
     return this.options.host.request(this.connection, method, params, timeoutMs);
   }
 
+  /**
+   * The resources clients want updates of changed (see the exchange's subscriptions). A 2026
+   * server has no resources/subscribe: its listen stream names the URIs, so the code that keeps
+   * that stream (set `listenUpdater`) reopens it. Resolves once the server took the new set.
+   */
+  subscriptionsChanged(): Promise<void> {
+    return this.listenUpdater?.() ?? Promise.resolve();
+  }
+
+  /** Set by whatever keeps a 2026 server's listen stream open. */
+  listenUpdater: (() => Promise<void>) | undefined;
+
   /** A list_changed from the server: re-list that kind (once ready). */
   noteListChanged(method: string): void {
     for (const kind of Object.keys(ListKinds) as ListKind[]) {
@@ -245,9 +259,11 @@ export class Backend {
       capabilities: this.init?.capabilities ?? {},
       tools: this.spec.tools,
       request: (m, p) => this.request(m, p),
-      meta: (kind, meta) => {
+      meta: (kind, meta, hints) => {
         if (meta) this.listMeta[kind] = meta;
         else delete this.listMeta[kind];
+        if (hints) this.listHints[kind] = hints;
+        else delete this.listHints[kind];
       },
     };
   }

@@ -16,8 +16,8 @@ export interface Lister {
   capabilities: Record<string, unknown>;
   tools: { allow?: string[]; deny?: string[] };
   request(method: string, params: Record<string, unknown> | undefined): Promise<unknown>;
-  /** The `_meta` of the list result (of its first page), or undefined when it has none. */
-  meta?(kind: ListKind, meta: Record<string, unknown> | undefined): void;
+  /** The `_meta` and caching hints (2026-07-28) of the list result's first page, or undefined when it has none. */
+  meta?(kind: ListKind, meta: Record<string, unknown> | undefined, hints: { ttlMs: number; cacheScope: 'public' | 'private' } | undefined): void;
 }
 
 export async function listCatalog(lister: Lister): Promise<Catalog> {
@@ -29,7 +29,7 @@ export async function listCatalog(lister: Lister): Promise<Catalog> {
 export async function listAll(lister: Lister, kind: ListKind): Promise<any[]> {
   const capability = kind === 'resourceTemplates' ? 'resources' : kind;
   if (!lister.capabilities[capability]) {
-    lister.meta?.(kind, undefined);
+    lister.meta?.(kind, undefined, undefined);
     return [];
   }
   const { method, key, schema } = ListKinds[kind];
@@ -39,7 +39,7 @@ export async function listAll(lister: Lister, kind: ListKind): Promise<any[]> {
   for (let page = 0; page < MAX_PAGES; page++) {
     const parsed = schema.safeParse(await lister.request(method, cursor === undefined ? undefined : { cursor }));
     if (!parsed.success) throw new Error(`invalid ${method} result: ${parsed.error.issues[0]?.message}`);
-    if (page === 0) lister.meta?.(kind, metaOf(parsed.data));
+    if (page === 0) lister.meta?.(kind, metaOf(parsed.data), hintsOf(parsed.data));
     items.push(...((parsed.data as any)[key] as any[]));
     cursor = parsed.data.nextCursor;
     if (cursor === undefined || cursor === '') return kind === 'tools' ? curate(items, lister.tools) : items;
@@ -60,4 +60,9 @@ function curate(tools: Tool[], { allow, deny }: Lister['tools']): Tool[] {
 function metaOf(result: Record<string, unknown>): Record<string, unknown> | undefined {
   const meta = result._meta;
   return meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? (meta as Record<string, unknown>) : undefined;
+}
+
+function hintsOf(result: Record<string, unknown>): { ttlMs: number; cacheScope: 'public' | 'private' } | undefined {
+  if (typeof result.ttlMs !== 'number') return undefined;
+  return { ttlMs: Math.max(0, result.ttlMs), cacheScope: result.cacheScope === 'public' ? 'public' : 'private' };
 }

@@ -1,5 +1,6 @@
 // Streamable HTTP front (MCP 2025-11-25; 2025-06-18 and 2025-03-26 clients too) on /mcp:
 // POST one message per request, GET the server→client stream, DELETE to end the session.
+// A POST of the 2026-07-28 era (no session, a modern claim) goes to modern-front.ts instead.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classify, ErrorCode, idOf, type JsonRpcRequest } from '../../protocol/jsonrpc.js';
@@ -9,6 +10,7 @@ import type { Router } from '../router/router.js';
 import { readJsonBody, rejectBody } from './body.js';
 import { sendEmpty, sendRpcError } from './respond.js';
 import { parseAccept } from './accept.js';
+import { isModernPost, ModernFront } from './modern-front.js';
 import { StreamableSession, type StreamableSessionOptions } from './streamable-session.js';
 
 export const MCP_PATH = '/mcp';
@@ -28,11 +30,14 @@ export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 export class StreamableFront {
   private readonly sessions = new Map<string, StreamableSession>();
   private readonly sweeper: NodeJS.Timeout;
+  /** MCP 2026-07-28 requests: no session, chosen per POST. */
+  private readonly modern: ModernFront;
 
   constructor(
     private readonly router: Router,
     private readonly options: StreamableOptions,
   ) {
+    this.modern = new ModernFront(router, options.heartbeatMs);
     this.sweeper = setInterval(() => this.closeIdle(), Math.min(options.sessionIdleMs, 60_000));
     this.sweeper.unref();
   }
@@ -54,6 +59,7 @@ export class StreamableFront {
     if (typeof kind !== 'string') {
       return sendRpcError(res, 400, idOf(value), ErrorCode.InvalidRequest, `Invalid Request: ${kind.invalid}`);
     }
+    if (isModernPost(req.headers, value)) return this.modern.post(req, res, value, kind, accepts);
     const msg = value as JsonRpcRequest;
     const session = kind === 'request' && msg.method === Method.initialize ? this.create(req, res) : this.sessionFor(req, res);
     if (!session) return;

@@ -66,3 +66,9 @@ export function mergedInstructions(backends: Iterable<Backend>): string | undefi
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
+
+/** What the proxy offers a 2026-07-28 client (server/discover): as to a 2025 one, without 2025's core tasks. */
+export function modernCapabilities(backends: Iterable<Backend>): Record<string, unknown> {
+  const { tasks: _, ...caps } = offeredCapabilities(backends);
+  return caps;
+}

@@ -1,6 +1,6 @@
 // The records the exchange keeps: one per backend connection (Link), per client session
 // (Ledger), per request in either direction. Only the exchange and its tables create or change them.
-import type { JsonRpcId } from '../../protocol/jsonrpc.js';
+import type { JsonRpcId, JsonRpcResponse } from '../../protocol/jsonrpc.js';
 import type { Backend } from '../backends/backend.js';
 import type { BackendConnection } from '../backends/connection.js';
 import type { ClientSession } from './session.js';
@@ -29,7 +29,11 @@ export interface Routed {
   clientId: JsonRpcId;
   readonly method: string;
   /** The client's progress token, restored on notifications/progress (ours is backendId). */
-  readonly progressToken: JsonRpcId | undefined;
+  progressToken: JsonRpcId | undefined;
+  /** The exposed name or URI the client asked for (binds a requestState to its request). */
+  readonly target: string | undefined;
+  /** The params sent to the backend (a 2026 backend's input_required is answered by sending them again). */
+  readonly params: Record<string, any> | undefined;
   readonly link: Link;
   readonly backendId: number;
   deadline: number;
@@ -40,6 +44,42 @@ export interface Routed {
   readonly createsTask: boolean;
   /** tasks/get, tasks/result, tasks/cancel, tasks/list of a task: its answer names the task by the backend's id. */
   readonly task?: TaskEntry;
+  /** A 2026 client's request whose 2025 backend asked for input: parked until the client retries. */
+  park?: Park;
+  /** A 2025 client's request whose 2026 backend answered input_required: the rounds so far. */
+  readonly rounds?: Rounds;
+}
+
+/**
+ * A 2025 backend's requests to a 2026 client (sampling, elicitation, roots), which the client
+ * gets as an input_required result. The backend's request waits here until the client retries
+ * with the inputResponses; the sealed requestState names this park and its round.
+ */
+export interface Park {
+  readonly id: string;
+  readonly routed: Routed;
+  /** Bumped for each input_required sent and each retry taken: a requestState is good once. */
+  round: number;
+  /** Sent to the client as input_required; not answered yet. */
+  readonly waiting: Map<string, Outbound>;
+  /** The routed request's client is not attached: its input_required was sent, no retry yet. */
+  parked: boolean;
+  /** An input_required to the attached client is due in the next turn (requests arriving together go together). */
+  flushing: boolean;
+  nextKey: number;
+  expires: number;
+  /** The backend's final answer, when it came while parked. */
+  final?: JsonRpcResponse;
+}
+
+/** A 2026 backend's input_required answered to a 2025 client through its own session, round by round. */
+export interface Rounds {
+  /** The original params, resent each round with that round's inputResponses and requestState. */
+  readonly params: Record<string, any> | undefined;
+  count: number;
+  requestState?: string;
+  responses: Record<string, unknown>;
+  waiting: Set<string>;
 }
 
 /** The proxy's own request to a backend (initialize, lists, setLevel, unsubscribe). */
@@ -67,6 +107,13 @@ export interface Outbound {
   deadline: number;
   readonly createsTask: boolean;
   readonly task?: TaskEntry;
+  /** Parked for a 2026 client, under this input key (not in any ledger). */
+  readonly park?: Park;
+  readonly key?: string;
+  /** What the 2026 client is shown for it in inputRequests. */
+  readonly input?: { method: string; params?: Record<string, any> };
+  /** Asked by the proxy for a 2026 backend's input_required (no backend request behind it). */
+  readonly round?: { routed: Routed; key: string };
 }
 
 /** One client session as the exchange sees it. */

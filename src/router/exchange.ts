@@ -9,7 +9,8 @@
 // closes (close) takes everything of its own with it, at once.
 import { ErrorCode, errorResponse, isValidId, notification, resultResponse, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
 import { LoggingLevels, Method, Notification, type ListKind } from '../../protocol/mcp.js';
-import { MODERN_VERSION, stampEnvelope, toModernCapabilities, type Envelope } from '../../protocol/modern.js';
+import { INPUT_REQUEST_METHODS, INPUT_REQUIRED_METHODS, isInputRequired, MetaKey, MODERN_VERSION, stampEnvelope, stripEnvelope, toModernCapabilities, type Envelope } from '../../protocol/modern.js';
+import { randomUUID } from 'node:crypto';
 import { PROXY_INFO } from '../proxy-info.js';
 import { BackendUnavailable, formatDuration, type Backend } from '../backends/backend.js';
 import type { BackendConnection, BackendHost } from '../backends/connection.js';
@@ -17,7 +18,9 @@ import { errorMessage, log } from '../log.js';
 import type { MessageExtra } from '../transports/channel.js';
 import { missingCapability } from './client-capabilities.js';
 import type { Clock, Timer } from './clock.js';
-import type { Internal, Ledger, Link, Outbound, Pending, Routed } from './exchange-types.js';
+import type { Internal, Ledger, Link, Outbound, Park, Pending, Rounds, Routed } from './exchange-types.js';
+import { completeResult, toModernAnswer } from './modern-answers.js';
+import { openState, sealState } from './request-state.js';
 import type { ClientSession } from './session.js';
 import { Subscriptions } from './subscriptions.js';
 import { relatedTaskId, rewriteTaskResult, setRelatedTaskId, TaskTable, type TaskEntry } from './tasks.js';
@@ -33,6 +36,17 @@ export interface ExchangeOptions {
 }
 
 const SWEEP_MS = 250;
+/** A 2026 backend asking a 2025 client for input more often than this is failed. */
+const MAX_INPUT_ROUNDS = 8;
+
+export interface ForwardOptions {
+  /** The task a tasks/* request is about. */
+  task?: TaskEntry;
+  /** The exposed name or URI the client used. */
+  target?: string;
+  /** The rounds of input a 2026 backend asked for so far (a retry). */
+  rounds?: Rounds;
+}
 const MAX_TRACKED_ELICITATIONS = 1000;
 const TASK_METHODS: ReadonlySet<string> = new Set([Method.tasksGet, Method.tasksResult, Method.tasksCancel]);
 
@@ -46,6 +60,8 @@ export class Exchange implements BackendHost<Backend> {
   private readonly owners = new Map<Backend, ClientSession>();
   readonly tasks = new TaskTable();
   readonly subscriptions = new Subscriptions();
+  /** 2026 clients' requests waiting for their retry, by park id. */
+  private readonly parks = new Map<string, Park>();
   private ticking: Timer | undefined;
 
   constructor(private readonly options: ExchangeOptions) {}
@@ -89,6 +105,7 @@ export class Exchange implements BackendHost<Backend> {
     this.ledgers.delete(session);
     for (const routed of ledger.inflight.values()) this.abandon(routed, reason);
     for (const out of ledger.outbound.values()) {
+      if (out.round) continue; // asked by the proxy itself: its request is cancelled with the session's
       if (out.link.asked.get(out.backendId) === out) out.link.asked.delete(out.backendId);
       this.toBackend(out.link, errorResponse(out.backendId, ErrorCode.InternalError, `${reason} before answering ${out.method}`));
     }
@@ -98,7 +115,8 @@ export class Exchange implements BackendHost<Backend> {
     }
     for (const [backend, uri] of this.subscriptions.dropSession(session)) {
       if (this.owners.has(backend) || backend.state !== 'ready') continue;
-      backend.request(Method.resourcesUnsubscribe, { uri }).catch((e) => log.debug(`unsubscribe ${uri}: ${errorMessage(e)}`));
+      const dropping = backend.modern ? backend.subscriptionsChanged() : backend.request(Method.resourcesUnsubscribe, { uri });
+      dropping.catch((e: unknown) => log.debug(`unsubscribe ${uri}: ${errorMessage(e)}`));
     }
     this.tasks.dropSession(session);
   }
@@ -145,6 +163,7 @@ export class Exchange implements BackendHost<Backend> {
     link.asked.clear();
     link.elicitations.clear();
     this.tasks.dropLink(link);
+    for (const park of [...this.parks.values()]) if (park.routed.link === link) this.parks.delete(park.id);
   }
 
   request(connection: BackendConnection, method: string, params: Record<string, unknown> | undefined, timeoutMs: number): Promise<any> {
@@ -169,6 +188,7 @@ export class Exchange implements BackendHost<Backend> {
 
   /** Ready again after a restart: the subscriptions clients hold are made again on the new connection. */
   ready(backend: Backend): void {
+    if (backend.modern) return; // its listen stream is opened with the URIs
     for (const uri of this.subscriptions.uris(backend)) {
       backend.request(Method.resourcesSubscribe, { uri }).catch((e) => log.warn(`server "${backend.name}": subscribing again to ${uri} failed: ${errorMessage(e)}`));
     }
@@ -189,7 +209,7 @@ export class Exchange implements BackendHost<Backend> {
    * Sends a client's request to a backend; the answer will come back to the session with the
    * client's own id. Answers the client with an error itself when the request cannot be sent.
    */
-  forward(session: ClientSession, msg: JsonRpcRequest, backend: Backend | undefined, server: string, task?: TaskEntry): void {
+  forward(session: ClientSession, msg: JsonRpcRequest, backend: Backend | undefined, server: string, how: ForwardOptions = {}): void {
     const clientId = msg.id;
     const link = backend && this.links.get(backend);
     const ledger = this.ledgers.get(session);
@@ -212,12 +232,16 @@ export class Exchange implements BackendHost<Backend> {
       maxDeadline: now + this.options.maxRequestMs,
       progressed: false,
       createsTask: msg.method === Method.toolsCall && msg.params?.task !== undefined,
-      task,
+      task: how.task,
+      target: how.target,
+      params: msg.params,
+      rounds: how.rounds,
     };
     msg.id = routed.backendId;
     if (routed.progressToken !== undefined) msg.params!._meta.progressToken = routed.backendId;
     this.mapRelatedTaskToRunner(msg.params, session);
     if (backend.modern) msg.params = stampEnvelope(msg.params, envelopeOf(session));
+    else if (session.modern) stripEnvelope(msg.params); // a 2025 backend knows its client from initialize
     try {
       link.connection.channel.writer.send(msg as any);
     } catch (e) {
@@ -235,6 +259,7 @@ export class Exchange implements BackendHost<Backend> {
     if (!routed) return false;
     ledger!.inflight.delete(clientId);
     this.abandon(routed, reason);
+    this.withdrawRound(ledger!, routed, reason);
     return true;
   }
 
@@ -252,6 +277,7 @@ export class Exchange implements BackendHost<Backend> {
     const out = typeof msg.id === 'number' ? ledger?.outbound.get(msg.id) : undefined;
     if (!out) return log.debug(`session ${session.id}: answer to unknown id ${JSON.stringify(msg.id)} dropped`);
     ledger!.outbound.delete(out.proxyId);
+    if (out.round) return this.roundAnswered(out.round.routed, out.round.key, msg);
     if (out.link.asked.get(out.backendId) === out) out.link.asked.delete(out.backendId);
     if (out.createsTask && typeof msg.result?.task?.taskId === 'string') {
       const entry = this.tasks.add({ session, link: out.link, runner: 'client', runnerId: msg.result.task.taskId }, msg.result.task.ttl, this.options.clock.now());
@@ -296,13 +322,25 @@ export class Exchange implements BackendHost<Backend> {
   /** resources/subscribe: recorded, then forwarded (the backend's subscription serves every session). */
   subscribe(session: ClientSession, msg: JsonRpcRequest, backend: Backend | undefined, server: string): void {
     if (backend) this.subscriptions.add(backend, msg.params!.uri, session);
+    // A 2026 backend has no resources/subscribe: its listen stream carries the URIs instead.
+    if (backend?.modern) return void backend.subscriptionsChanged().then(() => session.send(resultResponse(msg.id, {})));
     this.forward(session, msg, backend, server);
+  }
+
+  /** A 2026 client's listen stream wants updates of this resource. */
+  listenTo(session: ClientSession, backend: Backend, uri: string): void {
+    const first = [...this.subscriptions.sessions(backend, uri)].length === 0;
+    this.subscriptions.add(backend, uri, session);
+    if (!first) return;
+    const subscribing = backend.modern ? backend.subscriptionsChanged() : backend.request(Method.resourcesSubscribe, { uri });
+    subscribing.catch((e: unknown) => log.warn(`server "${backend.name}": subscribing to ${uri} failed: ${errorMessage(e)}`));
   }
 
   /** resources/unsubscribe: answered here while other sessions still want the URI from a shared backend. */
   unsubscribe(session: ClientSession, msg: JsonRpcRequest, backend: Backend | undefined, server: string): void {
     const left = backend ? this.subscriptions.remove(backend, msg.params!.uri, session) : 0;
     if (left > 0 && !this.owners.has(backend!)) return session.send(resultResponse(msg.id, {}));
+    if (backend?.modern) return void backend.subscriptionsChanged().then(() => session.send(resultResponse(msg.id, {})));
     this.forward(session, msg, backend, server);
   }
 
@@ -313,7 +351,7 @@ export class Exchange implements BackendHost<Backend> {
       return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Invalid params: unknown task ${JSON.stringify(msg.params?.taskId)}`));
     }
     msg.params!.taskId = entry.runnerId;
-    this.forward(session, msg, entry.link.backend, entry.link.backend.name, entry);
+    this.forward(session, msg, entry.link.backend, entry.link.backend.name, { task: entry });
   }
 
   /**
@@ -359,9 +397,21 @@ export class Exchange implements BackendHost<Backend> {
       else entry.resolve(msg.result);
       return;
     }
+    this.answer(link, entry, msg);
+  }
+
+  /** A forwarded request's answer, to the client that asked (or parked for it, or asked again). */
+  private answer(link: Link, entry: Routed, msg: JsonRpcResponse): void {
+    if (entry.park?.parked) {
+      entry.park.final = msg; // given to the client's retry
+      return;
+    }
+    if (entry.park) this.dropPark(entry.park);
     const ledger = this.ledgers.get(entry.session);
     if (ledger?.inflight.get(entry.clientId) === entry) ledger.inflight.delete(entry.clientId);
+    if (!entry.session.modern && isInputRequired(msg.result) && INPUT_REQUIRED_METHODS.has(entry.method)) return this.askRound(entry, msg.result);
     msg.id = entry.clientId;
+    if (entry.session.modern) toModernAnswer(msg, entry.method, entry.target);
     if (entry.createsTask && typeof msg.result?.task?.taskId === 'string') {
       const progress = entry.progressToken === undefined ? undefined : { backendToken: entry.backendId, clientToken: entry.progressToken };
       const task = this.tasks.add(
@@ -387,7 +437,8 @@ export class Exchange implements BackendHost<Backend> {
       case Notification.message: {
         if (msg.params) msg.params.logger = msg.params.logger ? `${backend.name}/${msg.params.logger}` : backend.name;
         const level = LoggingLevels.indexOf(msg.params?.level);
-        const admits = (s: ClientSession) => s.logLevel === undefined || level >= s.logLevel;
+        // A 2026 request gets logs only when it asked for them (_meta logLevel).
+        const admits = (s: ClientSession) => (s.logLevel === undefined ? !s.modern : level >= s.logLevel);
         const related = this.relatedRequest(link, extra);
         if (related) return void (admits(related.session) && related.session.send(msg, related.clientId));
         const task = this.tasks.ofBackend(link, relatedTaskId(msg.params));
@@ -396,7 +447,8 @@ export class Exchange implements BackendHost<Backend> {
         return;
       }
       case Notification.resourceUpdated:
-        for (const s of this.subscriptions.sessions(backend, msg.params?.uri)) if (!s.closed) s.send(msg);
+        for (const s of this.subscriptions.sessions(backend, msg.params?.uri)) if (s.listen) s.sendListen(msg);
+        else s.send(msg);
         return;
       case Notification.elicitationComplete: {
         const id = msg.params?.elicitationId;
@@ -474,6 +526,7 @@ export class Exchange implements BackendHost<Backend> {
     if (missing) {
       return this.toBackend(link, errorResponse(msg.id, ErrorCode.MethodNotFound, `the client (${session.clientInfo.name} ${session.clientInfo.version}) does not support ${missing}`));
     }
+    if (session.modern) return this.park(link, msg, session, extra);
     const relatedTask = this.tasks.ofBackend(link, relatedTaskId(msg.params));
     if (relatedTask) setRelatedTaskId(msg.params, relatedTask.proxyId);
     const proxyId = ledger.nextId++;
@@ -579,6 +632,187 @@ export class Exchange implements BackendHost<Backend> {
     return [...this.ledgers.keys()].filter((s) => s.initialized);
   }
 
+  // ---- bridge: a 2026 client, a 2025 backend asking for input ------------------------------
+
+  /**
+   * A 2025 backend asks the 2026 client of `session` for input (sampling, elicitation, roots).
+   * 2026 has no server→client requests: the backend's request is parked, and the client's
+   * request is answered input_required with it (requests arriving together go together).
+   */
+  private park(link: Link, msg: JsonRpcRequest, session: ClientSession, extra: MessageExtra | undefined): void {
+    const routed = this.relatedRequest(link, extra) ?? this.onlyRouted(link, session);
+    if (!routed || routed.session !== session || !INPUT_REQUEST_METHODS.has(msg.method) || !INPUT_REQUIRED_METHODS.has(routed.method)) {
+      const message = `${msg.method} cannot be carried to this MCP 2026-07-28 client (only sampling, elicitation and roots, during tools/call, prompts/get or resources/read)`;
+      return this.toBackend(link, errorResponse(msg.id, ErrorCode.MethodNotFound, message));
+    }
+    const now = this.options.clock.now();
+    let park = routed.park;
+    if (!park) {
+      park = { id: randomUUID(), routed, round: 0, waiting: new Map(), parked: false, flushing: false, nextKey: 1, expires: now + this.options.clientAnswerMs };
+      routed.park = park;
+      this.parks.set(park.id, park);
+    }
+    const key = `${msg.method.split('/')[0]}_${park.nextKey++}`;
+    const { _meta, ...params } = msg.params ?? {};
+    const out: Outbound = {
+      session, proxyId: 0, link, backendId: msg.id, method: msg.method, backendToken: undefined,
+      deadline: park.expires, createsTask: false, park, key, input: { method: msg.method, params },
+    };
+    link.asked.set(msg.id, out);
+    park.waiting.set(key, out);
+    if (!park.parked && !park.flushing) {
+      park.flushing = true;
+      setImmediate(() => this.askParked(park!));
+    }
+    this.arm();
+  }
+
+  /** The attached client's request ends with input_required naming every waiting input; the backend's request stays. */
+  private askParked(park: Park): void {
+    park.flushing = false;
+    const { routed } = park;
+    const ledger = this.ledgers.get(routed.session);
+    if (park.parked || park.waiting.size === 0 || !ledger || ledger.inflight.get(routed.clientId) !== routed) return;
+    ledger.inflight.delete(routed.clientId);
+    park.parked = true;
+    park.round++;
+    park.expires = this.options.clock.now() + this.options.clientAnswerMs;
+    routed.deadline = park.expires + SWEEP_MS; // the park's expiry decides
+    const inputRequests: Record<string, unknown> = {};
+    for (const [key, out] of park.waiting) inputRequests[key] = out.input;
+    const requestState = sealState({ park: park.id, round: park.round, exp: park.expires, method: routed.method, target: routed.target ?? '' });
+    const result = { resultType: 'input_required', inputRequests, requestState, _meta: { [MetaKey.serverInfo]: PROXY_INFO } };
+    routed.session.send(resultResponse(routed.clientId, result));
+  }
+
+  /** A 2026 client's retry carrying a requestState this proxy sealed: the parked request continues. */
+  resume(session: ClientSession, msg: JsonRpcRequest): void {
+    const now = this.options.clock.now();
+    const refuse = (why: string) => session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Invalid params: ${why}`));
+    const claims = openState(msg.params!.requestState, now);
+    if ('refused' in claims) return refuse(claims.refused);
+    const park = this.parks.get(claims.park);
+    if (!park || !park.parked || park.round !== claims.round) return refuse('requestState was used already, or the request it continues is over');
+    const target = msg.params?.name ?? msg.params?.uri ?? '';
+    if (claims.method !== msg.method || claims.target !== target) return refuse('requestState belongs to another request');
+    const responses = msg.params?.inputResponses;
+    if (responses !== undefined && (responses === null || typeof responses !== 'object' || Array.isArray(responses))) return refuse('inputResponses must be an object');
+    for (const [key, answer] of Object.entries(responses ?? {})) {
+      if (park.waiting.has(key) && (answer === null || typeof answer !== 'object' || Array.isArray(answer))) return refuse(`inputResponses.${key} must be an object`);
+    }
+    const ledger = this.ledgers.get(session);
+    if (!ledger) return;
+    for (const [key, out] of [...park.waiting]) {
+      const answer = (responses as Record<string, unknown> | undefined)?.[key];
+      if (answer === undefined) continue; // asked again below
+      park.waiting.delete(key);
+      out.link.asked.delete(out.backendId);
+      this.toBackend(out.link, resultResponse(out.backendId, answer));
+    }
+    const { routed } = park;
+    park.parked = false;
+    park.round++;
+    routed.session = session;
+    routed.clientId = msg.id;
+    const token = msg.params?._meta?.progressToken;
+    routed.progressToken = isValidId(token) ? token : undefined;
+    routed.deadline = Math.min(now + routed.link.backend.requestTimeoutMs, routed.maxDeadline);
+    ledger.inflight.set(msg.id, routed);
+    if (park.final) {
+      this.dropPark(park);
+      routed.park = undefined;
+      return this.answer(routed.link, routed, park.final);
+    }
+    if (park.waiting.size > 0) this.askParked(park); // what it did not answer is asked again
+  }
+
+  /** A park whose request got its final answer: inputs still asked for are moot. */
+  private dropPark(park: Park): void {
+    this.parks.delete(park.id);
+    for (const out of park.waiting.values()) if (out.link.asked.get(out.backendId) === out) out.link.asked.delete(out.backendId);
+    park.waiting.clear();
+  }
+
+  /** The session's only request in flight at this connection. */
+  private onlyRouted(link: Link, session: ClientSession): Routed | undefined {
+    let found: Routed | undefined;
+    for (const p of this.ledgers.get(session)?.inflight.values() ?? []) {
+      if (p.link !== link) continue;
+      if (found) return undefined;
+      found = p;
+    }
+    return found;
+  }
+
+  // ---- bridge: a 2025 client, a 2026 backend answering input_required ---------------------
+
+  /** Asks the 2025 client, on its session, what the backend's input_required asks for; retries once all are answered. */
+  private askRound(routed: Routed, result: { inputRequests?: Record<string, { method: string; params?: Record<string, any> }>; requestState?: string }): void {
+    const { session } = routed;
+    const ledger = this.ledgers.get(session);
+    if (!ledger) return;
+    const rounds: Rounds = routed.rounds ?? { params: routed.params, count: 0, responses: {}, waiting: new Set() };
+    if (++rounds.count > MAX_INPUT_ROUNDS) {
+      return this.fail(routed, ErrorCode.InternalError, `server "${routed.link.backend.name}" asked for input more than ${MAX_INPUT_ROUNDS} times for ${routed.method}`);
+    }
+    const asked = Object.entries(result.inputRequests ?? {});
+    for (const [, req] of asked) {
+      const missing = INPUT_REQUEST_METHODS.has(req?.method) ? missingCapability(session.capabilities, req.method, req.params) : req?.method ?? 'an unknown request';
+      if (missing) return this.fail(routed, ErrorCode.InternalError, `server "${routed.link.backend.name}" needs ${missing} for ${routed.method}, which the client did not declare`);
+    }
+    const retry: Routed = { ...routed, rounds };
+    rounds.requestState = result.requestState;
+    rounds.responses = {};
+    rounds.waiting = new Set(asked.map(([key]) => key));
+    ledger.inflight.set(routed.clientId, retry); // a cancellation finds it while the client is being asked
+    if (asked.length === 0) return void this.options.clock.after(SWEEP_MS, () => this.retryRound(retry)); // "retry later"
+    for (const [key, req] of asked) {
+      const proxyId = ledger.nextId++;
+      const out: Outbound = {
+        session, proxyId, link: routed.link, backendId: key, method: req.method, backendToken: undefined,
+        deadline: this.options.clock.now() + this.options.clientAnswerMs, createsTask: false, round: { routed: retry, key },
+      };
+      ledger.outbound.set(proxyId, out);
+      const params = req.method === Method.elicitationCreate && req.params?.mode === 'url' ? { ...req.params, elicitationId: randomUUID() } : req.params;
+      session.send(params === undefined ? { jsonrpc: '2.0', id: proxyId, method: req.method } : { jsonrpc: '2.0', id: proxyId, method: req.method, params }, routed.clientId);
+    }
+    this.arm();
+  }
+
+  private roundAnswered(routed: Routed, key: string, msg: JsonRpcResponse): void {
+    const rounds = routed.rounds!;
+    if (msg.error) {
+      this.withdrawRound(this.ledgers.get(routed.session)!, routed, 'the client refused another input');
+      return this.fail(routed, msg.error.code, msg.error.message);
+    }
+    rounds.responses[key] = msg.result;
+    rounds.waiting.delete(key);
+    if (rounds.waiting.size === 0) this.retryRound(routed);
+  }
+
+  /** The backend gets its request again, with this round's answers and its requestState. */
+  private retryRound(routed: Routed): void {
+    const ledger = this.ledgers.get(routed.session);
+    if (!ledger || ledger.inflight.get(routed.clientId) !== routed) return; // cancelled or closed meanwhile
+    ledger.inflight.delete(routed.clientId);
+    const rounds = routed.rounds!;
+    const params: Record<string, any> = { ...rounds.params, inputResponses: rounds.responses };
+    if (rounds.requestState !== undefined) params.requestState = rounds.requestState;
+    else delete params.requestState;
+    if (routed.progressToken !== undefined) params._meta = { ...params._meta, progressToken: routed.progressToken };
+    const msg: JsonRpcRequest = { jsonrpc: '2.0', id: routed.clientId, method: routed.method, params };
+    this.forward(routed.session, msg, routed.link.backend, routed.link.backend.name, { target: routed.target, rounds });
+  }
+
+  /** The proxy's questions for this request that the client has not answered: withdrawn. */
+  private withdrawRound(ledger: Ledger, routed: Routed, reason: string): void {
+    for (const out of [...ledger.outbound.values()]) {
+      if (out.round?.routed.clientId !== routed.clientId || out.session !== routed.session) continue;
+      ledger.outbound.delete(out.proxyId);
+      out.session.send(notification(Notification.cancelled, { requestId: out.proxyId, reason }));
+    }
+  }
+
   // ---- deadlines ------------------------------------------------------------------------------
 
   /** Fails what is past its deadline: requests at backends, backends' requests at clients, expired tasks. */
@@ -601,6 +835,12 @@ export class Exchange implements BackendHost<Backend> {
       for (const out of ledger.outbound.values()) {
         if (out.deadline > now) continue;
         ledger.outbound.delete(out.proxyId);
+        if (out.round) {
+          const message = `the client did not answer ${out.method} within ${formatDuration(this.options.clientAnswerMs)}`;
+          this.withdrawRound(ledger, out.round.routed, message);
+          this.fail(out.round.routed, ErrorCode.RequestTimeout, message);
+          continue;
+        }
         if (out.link.asked.get(out.backendId) === out) out.link.asked.delete(out.backendId);
         const message = `the client did not answer ${out.method} within ${formatDuration(this.options.clientAnswerMs)}`;
         this.toBackend(out.link, errorResponse(out.backendId, ErrorCode.RequestTimeout, message));
@@ -608,6 +848,16 @@ export class Exchange implements BackendHost<Backend> {
       }
     }
     this.tasks.expire(now);
+    for (const park of [...this.parks.values()]) {
+      if (!park.parked || park.expires > now) continue;
+      this.parks.delete(park.id);
+      const message = `the client did not continue ${park.routed.method} within ${formatDuration(this.options.clientAnswerMs)}`;
+      for (const out of park.waiting.values()) {
+        out.link.asked.delete(out.backendId);
+        this.toBackend(out.link, errorResponse(out.backendId, ErrorCode.RequestTimeout, message));
+      }
+      this.abandon(park.routed, message);
+    }
   }
 
   /** Keeps one sweep scheduled while anything has a deadline. */
@@ -623,7 +873,7 @@ export class Exchange implements BackendHost<Backend> {
   private waiting(): boolean {
     for (const link of this.links.values()) if (link.pending.size > 0) return true;
     for (const ledger of this.ledgers.values()) if (ledger.outbound.size > 0) return true;
-    return this.tasks.size > 0;
+    return this.tasks.size > 0 || this.parks.size > 0;
   }
 
   // ---- helpers --------------------------------------------------------------------------------
@@ -660,7 +910,7 @@ export class Exchange implements BackendHost<Backend> {
       inflight += ledger.inflight.size;
       outbound += ledger.outbound.size;
     }
-    return { pending, asked, elicitations, inflight, outbound, tasks: this.tasks.size, subscriptions: this.subscriptions.size, connections: this.byConnection.size };
+    return { pending, asked, elicitations, inflight, outbound, tasks: this.tasks.size, subscriptions: this.subscriptions.size, parks: this.parks.size, connections: this.byConnection.size };
   }
 }
 

@@ -5,6 +5,7 @@
 import type { Message } from 'vscode-jsonrpc/node';
 import { ErrorCode, errorResponse, notification, resultResponse, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
 import { CancelledParams, CompleteParams, describeZodError, InitializeParams, ListKinds, LoggingLevels, Method, Notification, SetLevelParams, type ListKind } from '../../protocol/mcp.js';
+import { MetaKey, ModernMethod, ModernNotification, REMOVED_METHODS, type Envelope } from '../../protocol/modern.js';
 import { negotiateVersion } from '../../protocol/versions.js';
 import type { Backend, BackendOptions, ClientInfo } from '../backends/backend.js';
 import { Registry } from '../backends/registry.js';
@@ -15,7 +16,9 @@ import { PROXY_INFO } from '../proxy-info.js';
 import { tapChannel } from '../record/recorder.js';
 import type { MessageChannel } from '../transports/channel.js';
 import { decodeCursor, encodeCursor, MergedCatalog } from './aggregate.js';
-import { mergedInstructions, mergedMeta, offeredCapabilities } from './capabilities.js';
+import { mergedInstructions, mergedMeta, modernCapabilities, offeredCapabilities, ROUTABLE_CLIENT_CAPABILITIES } from './capabilities.js';
+import { completeResult, discoverResult, filterKeyOf, honouredFilter, listHints } from './modern-answers.js';
+import { isSealedState } from './request-state.js';
 import { systemClock, type Clock } from './clock.js';
 import { Exchange } from './exchange.js';
 import { ListChanges } from './list-changes.js';
@@ -96,6 +99,23 @@ export class Router {
     return this.startup;
   }
 
+  /**
+   * A 2026-07-28 request: a session of its own, for that one request, told about its client by
+   * the request's `_meta` (the front has validated the envelope).
+   */
+  openModern(channel: MessageChannel, envelope: Envelope, id?: string): ClientSession {
+    const session = this.openSession(channel, id);
+    session.modern = envelope;
+    session.protocolVersion = envelope.protocolVersion;
+    session.capabilities = envelope.clientCapabilities;
+    if (envelope.clientInfo) session.clientInfo = envelope.clientInfo;
+    const level = LoggingLevels.indexOf(envelope.logLevel as (typeof LoggingLevels)[number]);
+    if (level >= 0) session.logLevel = level;
+    // stdio: the first request may be a modern one; backends then serve every client capability.
+    if (!this.startup) void this.start(ROUTABLE_CLIENT_CAPABILITIES, { perClient: false });
+    return session;
+  }
+
   openSession(channel: MessageChannel, id?: string): ClientSession {
     const session = new ClientSession(channel, id);
     if (this.options.recorder) tapChannel(channel, this.options.recorder, session.id, 'client>proxy', 'proxy>client');
@@ -144,6 +164,7 @@ export class Router {
     if (this.exchange.inFlight(session, msg.id)) {
       return session.send(errorResponse(msg.id, ErrorCode.InvalidRequest, `Invalid Request: id ${JSON.stringify(msg.id)} is already in use by a request in flight`));
     }
+    if (session.modern) return this.onModernRequest(session, msg);
     switch (msg.method) {
       case Method.toolsCall:
         return this.routeByName(session, msg, 'tool');
@@ -180,6 +201,56 @@ export class Router {
     }
   }
 
+  /** MCP 2026-07-28: no handshake, no session methods; discover and listen instead. */
+  private onModernRequest(session: ClientSession, msg: JsonRpcRequest): void {
+    if (isSealedState(msg.params?.requestState)) return this.exchange.resume(session, msg);
+    switch (msg.method) {
+      case Method.toolsCall:
+        return this.routeByName(session, msg, 'tool');
+      case Method.toolsList:
+        return this.answerList(session, msg, 'tools');
+      case Method.promptsList:
+        return this.answerList(session, msg, 'prompts');
+      case Method.resourcesList:
+        return this.answerList(session, msg, 'resources');
+      case Method.resourcesTemplatesList:
+        return this.answerList(session, msg, 'resourceTemplates');
+      case Method.promptsGet:
+        return this.routeByName(session, msg, 'prompt');
+      case Method.resourcesRead:
+        return this.routeByUri(session, msg);
+      case Method.completionComplete:
+        return this.routeCompletion(session, msg);
+      case ModernMethod.discover:
+        return session.send(resultResponse(msg.id, discoverResult(modernCapabilities(this.registry.list()), mergedInstructions(this.registry.list()))));
+      case ModernMethod.listen:
+        return this.listen(session, msg);
+      default: {
+        const removed = REMOVED_METHODS.has(msg.method) ? ' (not part of MCP 2026-07-28)' : '';
+        return session.send(errorResponse(msg.id, ErrorCode.MethodNotFound, `Method not found: ${msg.method}${removed}`));
+      }
+    }
+  }
+
+  /**
+   * subscriptions/listen: acknowledged at once with what the proxy honours; from then on the
+   * stream gets the list changes it asked for and updates of the resources it named.
+   */
+  private listen(session: ClientSession, msg: JsonRpcRequest): void {
+    const asked = msg.params?.notifications as Record<string, unknown> | undefined;
+    const uris = Array.isArray(asked?.resourceSubscriptions) ? asked.resourceSubscriptions.filter((u): u is string => typeof u === 'string') : [];
+    const honoured: string[] = [];
+    for (const uri of uris) {
+      const server = this.catalog.resourceServer(uri) ?? this.soleResourceServer();
+      const backend = server === undefined ? undefined : this.registry.get(server);
+      if (!backend || backend.spec.session === 'per-client' || !backend.init?.capabilities.resources?.subscribe) continue;
+      this.exchange.listenTo(session, backend, uri);
+      honoured.push(uri);
+    }
+    session.listen = { id: msg.id, filter: honouredFilter(asked, honoured) };
+    session.send(notification(ModernNotification.acknowledged, { _meta: { [MetaKey.subscriptionId]: msg.id }, notifications: session.listen.filter }), msg.id);
+  }
+
   private async initialize(session: ClientSession, msg: JsonRpcRequest): Promise<void> {
     const parsed = InitializeParams.safeParse(msg.params);
     if (!parsed.success) {
@@ -208,18 +279,19 @@ export class Router {
     const items = this.catalog.list(kind);
     const cursor = msg.params?.cursor;
     const pageSize = this.options.pageSize;
-    if (cursor === undefined && (pageSize === undefined || items.length <= pageSize)) {
+    if (cursor === undefined && (pageSize === undefined || items.length <= pageSize) && !session.modern) {
       // Exactly JSON.stringify of the response object, with the cached result text spliced in.
       const text = `{"jsonrpc":"2.0","id":${JSON.stringify(msg.id)},"result":{${this.catalog.resultJson(kind)}}}`;
       return session.send(resultResponse(msg.id, this.listResult(kind, items)), undefined, text);
     }
     const offset = cursor === undefined ? 0 : decodeCursor(cursor);
-    if (offset === undefined || offset > items.length || pageSize === undefined) {
+    if (offset === undefined || offset > items.length || (pageSize === undefined && cursor !== undefined)) {
       return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Invalid params: unknown cursor ${JSON.stringify(cursor)}`));
     }
-    const end = offset + pageSize;
+    const end = offset + (pageSize ?? items.length);
     const page = this.listResult(kind, items.slice(offset, end));
     if (end < items.length) page.nextCursor = encodeCursor(end);
+    if (session.modern) completeResult(msg.method, page, listHints(this.registry.list(), kind));
     session.send(resultResponse(msg.id, page));
   }
 
@@ -236,7 +308,7 @@ export class Router {
     const owner = kind === 'tool' ? this.catalog.tool(name) : this.catalog.prompt(name);
     if (!owner) return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Unknown ${kind}: ${name}`));
     msg.params!.name = owner.original;
-    this.forward(session, msg, owner.server);
+    this.forward(session, msg, owner.server, name);
   }
 
   private routeByUri(session: ClientSession, msg: JsonRpcRequest): void {
@@ -246,9 +318,10 @@ export class Router {
     }
     const server = this.catalog.resourceServer(uri) ?? this.soleResourceServer();
     if (server === undefined) {
-      return session.send(errorResponse(msg.id, ErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { uri }));
+      const code = session.modern ? ErrorCode.InvalidParams : ErrorCode.ResourceNotFound; // 2026-07-28: -32602 with the URI
+      return session.send(errorResponse(msg.id, code, `Resource not found: ${uri}`, { uri }));
     }
-    this.forward(session, msg, server);
+    this.forward(session, msg, server, uri);
   }
 
   /** A URI nobody lists or templates may still be served (dynamic resources) when only one server has resources. */
@@ -327,22 +400,26 @@ export class Router {
   }
 
   /** Sends the request to the server's backend: the shared one, or the session's own instance. */
-  private forward(session: ClientSession, msg: JsonRpcRequest, server: string): void {
+  private forward(session: ClientSession, msg: JsonRpcRequest, server: string, target?: string): void {
     const proto = this.registry.get(server);
-    if (proto?.spec.session !== 'per-client') return this.toBackend(session, msg, server, proto);
+    if (proto?.spec.session !== 'per-client') return this.toBackend(session, msg, server, proto, target);
+    if (session.modern) {
+      const why = `server "${server}" runs one instance per client session, and MCP 2026-07-28 requests have no session: use a 2025-11-25 session, or make the server shared`;
+      return session.send(errorResponse(msg.id, ErrorCode.InvalidRequest, why));
+    }
     const instance = this.instanceFor(session, proto);
     if (instance.backend.state === 'starting') {
       instance.ready.then(
-        () => this.toBackend(session, msg, server, instance.backend),
+        () => this.toBackend(session, msg, server, instance.backend, target),
         (e) => session.send(errorResponse(msg.id, ErrorCode.InternalError, `server "${server}" failed to start: ${errorMessage(e)}`)),
       );
-    } else this.toBackend(session, msg, server, instance.backend);
+    } else this.toBackend(session, msg, server, instance.backend, target);
   }
 
-  private toBackend(session: ClientSession, msg: JsonRpcRequest, server: string, backend: Backend | undefined): void {
+  private toBackend(session: ClientSession, msg: JsonRpcRequest, server: string, backend: Backend | undefined, target?: string): void {
     if (msg.method === Method.resourcesSubscribe) this.exchange.subscribe(session, msg, backend, server);
     else if (msg.method === Method.resourcesUnsubscribe) this.exchange.unsubscribe(session, msg, backend, server);
-    else this.exchange.forward(session, msg, backend, server);
+    else this.exchange.forward(session, msg, backend, server, { target });
   }
 
   /**
@@ -401,8 +478,13 @@ export class Router {
     if (this.started) this.listChanges.note(kinds);
   }
 
+  /** A list change: to every initialized session, and to the listen streams that asked for it. */
   private broadcast(msg: JsonRpcNotification): void {
-    for (const s of this.exchange.sessions()) if (s.initialized) s.send(msg);
+    const key = filterKeyOf(msg.method);
+    for (const s of this.exchange.sessions()) {
+      if (s.initialized) s.send(msg);
+      else if (s.listen && key && s.listen.filter[key]) s.sendListen(msg);
+    }
   }
 
   // ---- run-time changes and shutdown ----------------------------------------------------------
@@ -422,6 +504,8 @@ export class Router {
   async shutdown(reason = 'multi-mcp is shutting down'): Promise<void> {
     this.listChanges.stop();
     for (const s of [...this.exchange.sessions()]) {
+      // A listen stream ended by the server gets its (empty) result first.
+      if (s.listen) s.send(resultResponse(s.listen.id, completeResult(ModernMethod.listen, { _meta: { [MetaKey.subscriptionId]: s.listen.id } })));
       this.exchange.failInflight(s, reason);
       this.closeSession(s, reason);
     }

@@ -5,7 +5,7 @@ import type { Message } from 'vscode-jsonrpc/node';
 import { ErrorCode, errorResponse, isValidId, type JsonRpcId } from '../../protocol/jsonrpc.js';
 import type { Backend } from '../backends/backend.js';
 import { errorMessage, log } from '../log.js';
-import type { Envelope } from '../../protocol/modern.js';
+import { MetaKey, type Envelope } from '../../protocol/modern.js';
 import type { MessageChannel } from '../transports/channel.js';
 
 let nextSessionNumber = 1;
@@ -25,6 +25,8 @@ export class ClientSession {
    * Undefined for a 2025-11-25 session (initialize).
    */
   modern: Envelope | undefined;
+  /** A subscriptions/listen stream: its request id and what it asked for (honoured part). */
+  listen: { id: JsonRpcId; filter: Record<string, unknown> } | undefined;
   closed = false;
 
   constructor(
@@ -32,6 +34,13 @@ export class ClientSession {
     id?: string,
   ) {
     this.id = id ?? `s${nextSessionNumber++}`;
+  }
+
+  /** A notification on this session's listen stream: tagged with the subscription id, on that stream. */
+  sendListen(msg: { method: string; params?: Record<string, any> }): void {
+    if (!this.listen) return;
+    const params = { ...msg.params, _meta: { ...msg.params?._meta, [MetaKey.subscriptionId]: this.listen.id } };
+    this.send({ jsonrpc: '2.0', method: msg.method, params }, this.listen.id);
   }
 
   /**

@@ -41,6 +41,7 @@ export abstract class McpReader extends AbstractMessageReader implements Message
   private early: [Message, MessageExtra | undefined][] = [];
   private readonly invalidEmitter = new Emitter<InvalidMessage>();
   private closed = false;
+  private listening = false;
 
   get onInvalid(): Event<InvalidMessage> {
     return this.invalidEmitter.event;
@@ -51,7 +52,11 @@ export abstract class McpReader extends AbstractMessageReader implements Message
     const early = this.early;
     this.early = [];
     for (const [msg, extra] of early) this.dispatch(msg, extra);
-    this.startListening();
+    // A second listen (a front handing the channel on) replaces the listener, not the source.
+    if (!this.listening) {
+      this.listening = true;
+      this.startListening();
+    }
     return { dispose: () => (this.callback = undefined) };
   }
 
@@ -88,6 +93,11 @@ export abstract class McpReader extends AbstractMessageReader implements Message
     }
     if (this.callback) this.dispatch(value as Message, extra);
     else this.early.push([value as Message, extra]);
+  }
+
+  /** Hands a message already delivered once to the current listener (a front that looked at it first). */
+  redeliver(msg: Message, extra?: MessageExtra): void {
+    this.dispatch(msg, extra);
   }
 
   /** One listener exception must not lose the rest of a chunk's messages: report it, go on. */
