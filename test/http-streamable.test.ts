@@ -65,7 +65,9 @@ describe('http: Streamable HTTP front', { timeout: 60_000 }, () => {
     assert.equal(messages[3].id, 7);
     assert.equal(toolText(messages[3]), 'slept 90');
     await stream.waitEnd(); // the stream ends with the answer
-    assert.equal(stream.events.length, 4);
+    assert.deepEqual([stream.events[0].id, stream.events[0].data], ['p1.0', ''], 'a priming event first (SEP-1699: an id to resume from)');
+    assert.equal(stream.events.length, 5);
+    assert.deepEqual(stream.events.slice(1).map((e) => e.id), ['p1.1', 'p1.2', 'p1.3', 'p1.4']);
     await session.end();
   });
 

@@ -53,6 +53,11 @@ export class SseStream {
     this.write(frame + '\n');
   }
 
+  /** The SEP-1699 priming event: an id to resume from, empty data, and how long to wait before resuming. */
+  prime(id: string, retryMs: number): void {
+    if (!this.isClosed) this.write(`id: ${id}\nretry: ${retryMs}\ndata: \n\n`);
+  }
+
   comment(text: string): void {
     if (!this.isClosed) this.write(`: ${text}\n\n`);
   }

@@ -2,6 +2,10 @@
 // A response goes to the POST waiting for its id; a message related to an open POST's request
 // (progress, a server→client request) turns that POST into an SSE stream; everything else goes
 // to the GET stream, numbered and kept in a bounded log for Last-Event-ID resumption.
+// For 2025-11-25 clients a POST's SSE stream starts with a priming event (an id, a retry time)
+// and numbers its events, so when its backend pauses the request's stream (SEP-1699 polling) the
+// proxy pauses the client's too, keeps what comes meanwhile, and a GET with that stream's
+// Last-Event-ID takes it up again.
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Message } from 'vscode-jsonrpc/node';
 import { ErrorCode, errorResponse, isValidId, type JsonRpcId, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
@@ -19,12 +23,23 @@ export interface StreamableSessionOptions {
 }
 
 interface PendingPost {
+  id: JsonRpcId;
   res: ServerResponse;
   accepts: Accepts;
   headers: OutgoingHttpHeaders;
   stream?: SseStream;
   onAnswer?: (answer: JsonRpcResponse | undefined) => void;
+  /** Its SSE stream's event ids are `<key>.<n>` (2025-11-25 clients). */
+  key?: string;
+  seq: number;
+  /** Paused: what came since, kept for the GET that resumes it; `answered` once the answer is in. */
+  paused?: { events: { seq: number; text: string }[]; answered: boolean };
 }
+
+/** How long a client waits before resuming a paused stream (the SSE `retry` field). */
+export const RESUME_RETRY_MS = 1000;
+/** Paused streams kept for resumption per session; past this the oldest is dropped. */
+const MAX_PAUSED = 100;
 
 class StreamableWriter extends McpWriter {
   constructor(private readonly session: StreamableSession) {
@@ -33,6 +48,10 @@ class StreamableWriter extends McpWriter {
 
   sendText(text: string, msg?: Message, relatedRequestId?: JsonRpcId): void {
     this.session.route(text, msg, relatedRequestId);
+  }
+
+  override pause(relatedRequestId: JsonRpcId): void {
+    this.session.pausePost(relatedRequestId);
   }
 
   end(): void {
@@ -47,6 +66,9 @@ export class StreamableSession {
   client!: ClientSession;
   lastActivity = Date.now();
   private readonly posts = new Map<JsonRpcId, PendingPost>();
+  /** Paused POST streams by key, until a GET resumes them. */
+  private readonly paused = new Map<string, PendingPost>();
+  private nextStreamKey = 1;
   private getStream: SseStream | undefined;
   private readonly events: EventLog;
   /** Highest event id written to a GET stream; later ones are sent when one opens. */
@@ -83,11 +105,11 @@ export class StreamableSession {
     headers: OutgoingHttpHeaders = {},
     onAnswer?: PendingPost['onAnswer'],
   ): void {
-    const post: PendingPost = { res, accepts, headers, onAnswer };
+    const post: PendingPost = { id, res, accepts, headers, onAnswer, seq: 0 };
     this.posts.set(id, post);
     // A POST the client dropped is forgotten: a late answer then goes to the GET stream.
     res.on('close', () => {
-      if (this.posts.get(id) === post) this.posts.delete(id);
+      if (this.posts.get(id) === post && !post.paused) this.posts.delete(id);
       this.touch();
     });
   }
@@ -110,17 +132,48 @@ export class StreamableSession {
     }
     if (related !== undefined) {
       const post = this.posts.get(related);
-      if (post?.accepts.sse) return this.streamOf(post).send(text, 'message');
+      if (post?.accepts.sse) return this.onPost(post, text);
     }
     this.toGetStream(text);
   }
 
+  /** One event on a POST's stream (kept while the stream is paused). */
+  private onPost(post: PendingPost, text: string): void {
+    const seq = ++post.seq;
+    if (post.paused) return void post.paused.events.push({ seq, text });
+    this.streamOf(post).send(text, 'message', post.key === undefined ? undefined : `${post.key}.${seq}`);
+  }
+
+  /** The backend paused this request's stream: the client's stream of it ends, to be resumed by a GET. */
+  pausePost(id: JsonRpcId): void {
+    const post = this.posts.get(id);
+    if (!post?.accepts.sse || post.paused) return;
+    this.streamOf(post); // primed, so the client has an id to resume from
+    if (post.key === undefined) return; // a client before 2025-11-25 cannot resume: its stream stays open
+    post.paused = { events: [], answered: false };
+    if (this.paused.size >= MAX_PAUSED) this.forgetPaused(this.paused.values().next().value!);
+    this.paused.set(post.key, post);
+    post.stream!.end();
+  }
+
+  private forgetPaused(post: PendingPost): void {
+    this.paused.delete(post.key!);
+    if (this.posts.get(post.id) === post) this.posts.delete(post.id);
+  }
+
   private answer(id: JsonRpcId, post: PendingPost, text: string, msg: JsonRpcResponse | undefined): void {
+    if (post.paused) {
+      this.onPost(post, text);
+      post.paused.answered = true;
+      this.posts.delete(id); // the id is free again; the stream waits in `paused` for its GET
+      post.onAnswer?.(msg);
+      return;
+    }
     this.posts.delete(id);
     // SSE when the client takes nothing else or asks for it first; JSON otherwise (smaller, simpler).
     if (!post.stream && (!post.accepts.json || post.accepts.prefersSse)) this.streamOf(post);
     if (post.stream) {
-      post.stream.send(text, 'message');
+      this.onPost(post, text);
       post.stream.end();
     } else if (!post.res.destroyed && !post.res.headersSent) {
       post.res.writeHead(200, { ...post.headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
@@ -130,7 +183,13 @@ export class StreamableSession {
   }
 
   private streamOf(post: PendingPost): SseStream {
-    post.stream ??= new SseStream(post.res, this.options.heartbeatMs, post.headers);
+    if (post.stream) return post.stream;
+    post.stream = new SseStream(post.res, this.options.heartbeatMs, post.headers);
+    // SEP-1699 (2025-11-25): a priming event gives the client an id to resume from, and a retry time.
+    if (this.client?.protocolVersion === '2025-11-25') {
+      post.key = `p${this.nextStreamKey++}`;
+      post.stream.prime(`${post.key}.0`, RESUME_RETRY_MS);
+    }
     return post.stream;
   }
 
@@ -147,6 +206,9 @@ export class StreamableSession {
    * logged events after it; otherwise sends those no stream has had yet.
    */
   openGetStream(res: ServerResponse, lastEventId: string | undefined): void {
+    const [key, after] = lastEventId?.split('.') ?? [];
+    const paused = key === undefined ? undefined : this.paused.get(key);
+    if (paused) return this.resumePost(paused, res, Number(after));
     const stream = new SseStream(res, this.options.heartbeatMs);
     const previous = this.getStream;
     this.getStream = stream;
@@ -162,6 +224,21 @@ export class StreamableSession {
     if (backlog.length === 0) stream.send('', undefined, this.delivered);
   }
 
+  /** A GET resuming a paused POST stream: what it missed after `after`, then the rest of it. */
+  private resumePost(post: PendingPost, res: ServerResponse, after: number): void {
+    const { events, answered } = post.paused!;
+    this.paused.delete(post.key!);
+    post.paused = undefined;
+    post.res = res;
+    post.stream = new SseStream(res, this.options.heartbeatMs);
+    for (const event of events) if (!(event.seq <= after)) post.stream.send(event.text, 'message', `${post.key}.${event.seq}`);
+    if (answered) return post.stream.end();
+    res.on('close', () => {
+      if (this.posts.get(post.id) === post && !post.paused) this.posts.delete(post.id);
+      this.touch();
+    });
+  }
+
   /** The router closed the session: waiting POSTs get an error answer, streams end. */
   end(): void {
     if (this.ended) return;
@@ -172,6 +249,7 @@ export class StreamableSession {
     }
     this.getStream?.end();
     this.getStream = undefined;
+    this.paused.clear();
     this.onEnded();
   }
 }

@@ -141,6 +141,11 @@ export class Exchange implements BackendHost<Backend> {
     reader.listen((msg, extra) => this.fromBackend(link, msg as Incoming, extra));
     reader.onInvalid((bad) => log.warn(`server "${backend.name}" sent an invalid message: ${bad.message}`));
     reader.onError((e) => log.error(`server "${backend.name}": handling its message failed: ${e.stack ?? e.message}`));
+    // The backend paused a request's stream (polling): the client's stream of it pauses too.
+    reader.onStreamPaused((id) => {
+      const routed = typeof id === 'number' ? link.pending.get(id) : undefined;
+      if (routed?.kind === 'routed') routed.session.channel.writer.pause(routed.clientId);
+    });
     writer.onError(([e]) => log.warn(`cannot write to server "${backend.name}": ${errorMessage(e)}`));
   }
 

@@ -40,11 +40,21 @@ export abstract class McpReader extends AbstractMessageReader implements Message
   /** Messages that arrived before listen(): kept, not lost. */
   private early: [Message, MessageExtra | undefined][] = [];
   private readonly invalidEmitter = new Emitter<InvalidMessage>();
+  private readonly pausedEmitter = new Emitter<JsonRpcId>();
   private closed = false;
   private listening = false;
 
   get onInvalid(): Event<InvalidMessage> {
     return this.invalidEmitter.event;
+  }
+
+  /** The peer closed the stream of one of our requests on purpose and will resume it (Streamable HTTP polling). */
+  get onStreamPaused(): Event<JsonRpcId> {
+    return this.pausedEmitter.event;
+  }
+
+  protected fireStreamPaused(id: JsonRpcId): void {
+    this.pausedEmitter.fire(id);
   }
 
   listen(callback: McpDataCallback): Disposable {
@@ -135,6 +145,12 @@ export abstract class McpWriter extends AbstractMessageWriter implements Message
 
   /** Sends one serialized message; `msg` is the parsed form, for transports that route by it. */
   abstract sendText(text: string, msg?: Message, relatedRequestId?: JsonRpcId): void;
+
+  /**
+   * The backend paused the stream of the request the peer knows as `relatedRequestId`: a
+   * transport with per-request streams (Streamable HTTP) pauses that one too. Others ignore it.
+   */
+  pause(_relatedRequestId: JsonRpcId): void {}
   abstract end(): void;
 
   write(msg: Message): Promise<void> {

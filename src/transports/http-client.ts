@@ -171,8 +171,11 @@ export class HttpSession implements MessageSink {
       return this.fail(id, `answer stream of request ${JSON.stringify(id)} ended without the answer (${why})`);
     }
     // Resumable: the server closed (or lost) the stream on purpose or by accident; GET with
-    // Last-Event-ID continues it (the SEP-1699 polling pattern uses exactly this).
-    const end = await this.streamLoop(cursor, id, signal);
+    // Last-Event-ID continues it (the SEP-1699 polling pattern uses exactly this). The first
+    // attempt goes at once: MCP SDK 1.x servers keep what they send only while a stream is
+    // open, so an answer written during a `retry` wait would be lost.
+    this.reader.paused(id);
+    const end = await this.streamLoop(cursor, id, signal, false, 0);
     if (end === 'gave-up' && !cursor.answered && !this.closed && !signal.aborted) {
       this.fail(id, `could not resume the answer stream of request ${JSON.stringify(id)}`);
     }
@@ -229,9 +232,10 @@ export class HttpSession implements MessageSink {
     related: JsonRpcId | undefined,
     signal: AbortSignal,
     first = false,
+    firstDelay = cursor.retryMs ?? RECONNECT_INITIAL_MS,
   ): Promise<StreamEnd> {
     const { url, name } = this.options;
-    let delay = cursor.retryMs ?? RECONNECT_INITIAL_MS;
+    let delay = firstDelay;
     let failures = 0;
     for (;;) {
       if (!first) {

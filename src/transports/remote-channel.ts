@@ -18,6 +18,11 @@ export class RemoteReader extends PushReader {
     if (id !== undefined) this.pushError(id, code, message);
   }
 
+  /** The server closed the stream of our request `id` on purpose; it will be resumed (SEP-1699 polling). */
+  paused(id: JsonRpcId): void {
+    this.fireStreamPaused(id);
+  }
+
   reportInvalid(message: string): void {
     this.fireInvalid({ code: ErrorCode.InvalidRequest, message, id: null });
   }

@@ -51,9 +51,11 @@ export function buildMcpServer(label: string): McpServer {
   });
   // Closes its own answer stream (when the transport allows it), then answers: the client must
   // resume with GET + Last-Event-ID to get the answer (SEP-1699 polling).
-  server.registerTool('drop_stream', { description: 'Answers after closing its SSE stream', inputSchema: {} }, async (_args, extra) => {
+  // The SDK stores what it sends only while a stream is open: the answer waits `waitMs` for the
+  // client's GET (long enough here; the REF server waits 100 ms while advertising retry: 5000).
+  server.registerTool('drop_stream', { description: 'Answers after closing its SSE stream', inputSchema: { waitMs: z.number().optional() } }, async ({ waitMs }, extra) => {
     extra.closeSSEStream?.();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, waitMs ?? 50));
     return { content: [{ type: 'text', text: `${label} resumed` }] };
   });
   return server;
