@@ -1,14 +1,16 @@
 // `npm run conformance`: the official MCP conformance suite against the reference "everything"
 // server directly, then through multi-mcp (Streamable HTTP front and backend) in transparent mode
-// (--no-namespace) and with namespacing on. Prints the three pass counts and every failing check.
-// Exits non-zero when transparent mode does not pass exactly the checks that pass directly, or
-// when the namespaced failures are not exactly the ones README's "Conformance" section lists.
+// (--no-namespace) and with namespacing on (the backend given by URL alone, so the proxy must
+// detect Streamable HTTP itself). Prints the three pass counts and every failing check.
+// Exits non-zero when transparent mode does not pass exactly the checks that pass directly, when
+// the namespaced failures are not exactly the ones README's "Conformance" section lists, or when
+// the reference server (outside this repository, see conformance-server.ts) is missing.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { startConformanceServer, type PeerServer } from '../helpers/conformance-server.js';
 import { backendsStarted, startHttpProxy, type HttpProxy } from '../helpers/http-proxy.js';
 import { node22Missing, ROOT } from '../helpers/node22.js';
 import { killAllRunning } from '../helpers/run-child.js';
+import { peerMissing, startConformanceServer } from './conformance-server.js';
 import { runSuite, SUITE_PACKAGE, type Check, type SuiteResult } from './conformance-suite.js';
 
 const BACKEND = 'everything';
@@ -16,6 +18,8 @@ const README = path.join(ROOT, 'README.md');
 const MARKS = /<!-- conformance:namespaced-failures:start -->([\s\S]*?)<!-- conformance:namespaced-failures:end -->/;
 /** How a check fails when only the name is the problem: the proxy knows the name only prefixed. */
 const UNKNOWN_NAME = /Unknown (tool|prompt): /;
+/** The proxy's log line for a backend given by URL alone that answered a Streamable HTTP initialize. */
+const AUTO_DETECTED = new RegExp(`server "${BACKEND}": .* speaks Streamable HTTP \\(auto-detected\\)`);
 
 interface Mode {
   label: string;
@@ -29,12 +33,14 @@ async function stopAll(): Promise<void> {
   for (const s of started.splice(0).reverse()) await s.stop().catch(() => undefined);
 }
 
-async function throughProxy(peer: PeerServer, args: string[]): Promise<SuiteResult> {
-  const proxy: HttpProxy = await startHttpProxy({ servers: { [BACKEND]: { type: 'http', url: peer.url } }, args });
+/** The suite through a proxy; `server` is the backend's config entry; `log` must match its stderr. */
+async function throughProxy(server: object, args: string[], log?: RegExp): Promise<SuiteResult> {
+  const proxy: HttpProxy = await startHttpProxy({ servers: { [BACKEND]: server }, args });
   started.push(proxy);
   try {
     await backendsStarted(proxy);
     if (!/1 of 1 servers ready/.test(proxy.stderr())) throw new Error(`the backend did not start:\n${proxy.stderr()}`);
+    if (log && !log.test(proxy.stderr())) throw new Error(`the proxy did not log ${log}:\n${proxy.stderr()}`);
     return await runSuite(`${proxy.url}/mcp`);
   } finally {
     await proxy.stop();
@@ -106,19 +112,19 @@ function verify(direct: SuiteResult, transparent: SuiteResult, namespaced: Suite
 }
 
 async function main(): Promise<number> {
-  const why = node22Missing();
-  if (why) throw new Error(`cannot run the conformance suite: ${why}`);
+  const why = node22Missing() ?? peerMissing();
+  if (why) throw new Error(`npm run conformance cannot run: ${why}`);
   const t0 = Date.now();
   const peer = await startConformanceServer();
   started.push(peer);
   console.log(`reference server ${peer.url} (install + start ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   const direct = await runSuite(peer.url);
-  const transparent = await throughProxy(peer, ['--no-namespace']);
-  const namespaced = await throughProxy(peer, []);
+  const transparent = await throughProxy({ type: 'http', url: peer.url }, ['--no-namespace']);
+  const namespaced = await throughProxy({ url: peer.url }, [], AUTO_DETECTED);
   printTable([
     { label: 'direct (reference server)', result: direct },
     { label: 'through proxy, --no-namespace', result: transparent },
-    { label: 'through proxy, namespaced', result: namespaced },
+    { label: 'through proxy, namespaced, by URL', result: namespaced },
   ]);
   const problems = verify(direct, transparent, namespaced);
   if (problems.length) {

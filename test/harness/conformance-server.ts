@@ -1,7 +1,8 @@
-// The reference conformance "everything" server (../shared/peers/conformance-everything-server,
-// third-party, unmodified) as a test peer: copied to a cache folder under the OS temp dir keyed by
-// its package-lock hash and installed there once (npm ci), then started per test on a free port in
-// its own process group, which stop() ends.
+// The reference conformance "everything" server (third-party, unmodified; not part of this
+// repository: ../shared/peers/conformance-everything-server beside it, or the folder named by
+// CONFORMANCE_SERVER_DIR) as a peer for `npm run conformance`: copied to a cache folder under the
+// OS temp dir keyed by its package-lock hash and installed there once (npm ci), then started on a
+// free port in its own process group, which stop() ends. `npm test` never uses it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,15 +11,28 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './wait.js';
+import { waitFor } from '../helpers/wait.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url)); // dist/test/helpers
-export const PEER_DIR = path.resolve(here, '../../../../shared/peers/conformance-everything-server');
+const here = path.dirname(fileURLToPath(import.meta.url)); // dist/test/harness
+const PEER_DIR = process.env.CONFORMANCE_SERVER_DIR
+  ? path.resolve(process.env.CONFORMANCE_SERVER_DIR)
+  : path.resolve(here, '../../../../shared/peers/conformance-everything-server');
 const INSTALLED_MARK = '.multi-mcp-installed';
 const INSTALL_TIMEOUT_MS = 8 * 60_000;
 
+/** Why the reference server cannot be used, or undefined when its folder is there. */
+export function peerMissing(): string | undefined {
+  if (existsSync(path.join(PEER_DIR, 'package-lock.json'))) return undefined;
+  return `the reference conformance server is not at ${PEER_DIR}. It is not part of this repository: ` +
+    'put its folder (examples/servers/typescript of modelcontextprotocol/conformance v0.1.16, with a package-lock.json) ' +
+    'at ../shared/peers/conformance-everything-server beside the repository, or name it with CONFORMANCE_SERVER_DIR=/path. ' +
+    '`npm test` does not need it.';
+}
+
 /** The installed copy, installing it first if this package-lock has not been installed yet. */
-export function installedPeer(): string {
+function installedPeer(): string {
+  const missing = peerMissing();
+  if (missing) throw new Error(missing);
   const lock = readFileSync(path.join(PEER_DIR, 'package-lock.json'));
   const key = createHash('sha256').update(lock).digest('hex').slice(0, 16);
   const dir = path.join(tmpdir(), `multi-mcp-conformance-server-${key}`);
