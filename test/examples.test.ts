@@ -49,7 +49,7 @@ async function toolNames(url: string, expected: string[], headers: Record<string
     return await pollUntil(async () => {
       const names = (await client.listTools()).tools.map((t) => t.name).sort();
       return expected.every((n) => names.includes(n)) ? names : undefined;
-    }, `tools ${expected.join(', ')}`, 15_000);
+    }, `tools ${expected.join(', ')}`);
   } finally {
     await client.close();
   }
@@ -193,7 +193,7 @@ describe('examples/config', { timeout: 90_000 }, () => {
 
       // Ending alice's session stops her instance only.
       await clients[0].transport.terminateSession();
-      assert.deepEqual(await waitGone([who[0].pid], 10_000), [], "alice's instance stopped");
+      assert.deepEqual(await waitGone([who[0].pid]), [], "alice's instance stopped");
       assert.ok(isAlive(who[1].pid), "bob's instance still runs");
       const again = JSON.parse(toolText(await clients[1].client.callTool({ name: 'features__whoami', arguments: {} })));
       assert.equal(again.pid, who[1].pid, 'bob keeps his instance');
@@ -211,7 +211,7 @@ describe('examples/client.ts', { timeout: 60_000 }, () => {
   after(() => proxy?.stop());
 
   const client = (env: Record<string, string>) =>
-    runToExit(process.execPath, [CLIENT], { cwd: REPO, env: childEnv({ MULTI_MCP_URL: proxy.url, ...env }), timeoutMs: 20_000 });
+    runToExit(process.execPath, [CLIENT], { cwd: REPO, env: childEnv({ MULTI_MCP_URL: proxy.url, ...env }) });
 
   for (const [transport, wire] of [['auto', 'Streamable HTTP'], ['sse', 'SSE']]) {
     it(`lists the tools and calls tools of three servers over ${wire}`, async () => {

@@ -67,7 +67,7 @@ describe('http: admin API', { timeout: 60_000 }, () => {
     const [echo] = ((await added.json()) as any).servers;
     assert.deepEqual([echo.name, echo.state, echo.tools], ['echo', 'ready', 1]);
     assert.equal(typeof echo.pid, 'number');
-    await waitFor(() => changes >= 1 && wsChanges() >= 1, 'tools/list_changed at both clients', 5000);
+    await waitFor(() => changes >= 1 && wsChanges() >= 1, 'tools/list_changed at both clients');
     const { tools } = await client.listTools();
     assert.ok(tools.some((tool) => tool.name === 'echo__echo'));
     const servers = ((await (await fetch(`${proxy.url}/mcp_servers`)).json()) as any);
@@ -82,7 +82,7 @@ describe('http: admin API', { timeout: 60_000 }, () => {
     assert.equal(removed.status, 200);
     // The answer comes once the child is gone; the poll only covers the kernel reaping it.
     await pollUntil(async () => processGone(echo.pid) || undefined, `pid ${echo.pid} to be gone`, 5000, 20);
-    await waitFor(() => changes >= 2 && wsChanges() >= 2, 'a second tools/list_changed', 5000);
+    await waitFor(() => changes >= 2 && wsChanges() >= 2, 'a second tools/list_changed');
     assert.ok(!(await client.listTools()).tools.some((tool) => tool.name === 'echo__echo'));
     assert.equal((await fetch(`${proxy.url}/mcp_servers/echo`, { method: 'DELETE' })).status, 404);
   });

@@ -18,7 +18,7 @@ describe('http: server lifecycle (in process)', { timeout: 60_000 }, () => {
     const sse = new SseReader(await fetch(`${http.url}/sse`, { signal: controller.signal }));
     const session = await rawSession(http.url);
     const get = new SseReader(await session.openStream({}, controller.signal));
-    await waitFor(() => sse.comments.length >= 2 && get.comments.length >= 2, 'two heartbeats on each stream', 5000);
+    await waitFor(() => sse.comments.length >= 2 && get.comments.length >= 2, 'two heartbeats on each stream');
     assert.equal(sse.comments[0].trim(), 'ping');
   });
 
@@ -31,14 +31,14 @@ describe('http: server lifecycle (in process)', { timeout: 60_000 }, () => {
     await ws.initialize();
     assert.equal(router.sessionCount, 2);
     controller.abort();
-    await waitFor(() => router.sessionCount === 1, 'the SSE session to close', 5000);
+    await waitFor(() => router.sessionCount === 1, 'the SSE session to close');
     await ws.close();
-    await waitFor(() => router.sessionCount === 0, 'the WebSocket session to close', 5000);
+    await waitFor(() => router.sessionCount === 0, 'the WebSocket session to close');
 
     const idle = await rawSession(http.url);
     assert.equal(router.sessionCount, 1);
     // No request touches it meanwhile, so it expires.
-    await waitFor(() => router.sessionCount === 0, 'the idle Streamable session to expire', 5000);
+    await waitFor(() => router.sessionCount === 0, 'the idle Streamable session to expire');
     assert.equal((await idle.post({ jsonrpc: '2.0', id: 1, method: 'ping' })).status, 404);
   });
 

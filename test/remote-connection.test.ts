@@ -72,7 +72,7 @@ describe('remote connectors', { timeout: 60_000 }, () => {
     servers.push(second);
     const answer = await client.request('tools/call', { name: 'whoami', arguments: {} });
     assert.match(answer.error.message, /session expired|404/);
-    await waitFor(() => lost.length > 0, 'onLost', 10_000);
+    await waitFor(() => lost.length > 0, 'onLost');
     assert.equal(lost[0], 'session expired (HTTP 404)');
   });
 
@@ -97,7 +97,7 @@ describe('remote connectors', { timeout: 60_000 }, () => {
     const lost: string[] = [];
     client.connection.onLost((reason) => lost.push(reason));
     await server.close();
-    await waitFor(() => lost.length > 0, 'onLost', 10_000);
+    await waitFor(() => lost.length > 0, 'onLost');
     assert.match(lost[0], /WebSocket closed/);
   });
 

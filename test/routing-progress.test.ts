@@ -78,7 +78,7 @@ describe('routing: id and token JSON types over stdio (raw NDJSON)', { timeout: 
     });
     proxy.send(call(7, 5, 120, 2));
     proxy.send(call('7', '5', 150, 3));
-    await waitFor(() => proxy.messages().filter((m) => m.id === 7 || m.id === '7').length === 2, 'both answers', 10_000);
+    await waitFor(() => proxy.messages().filter((m) => m.id === 7 || m.id === '7').length === 2, 'both answers');
 
     const messages = proxy.messages();
     const numberAnswer = messages.findIndex((m) => m.id === 7);

@@ -3,7 +3,7 @@
 import type { Message } from 'vscode-jsonrpc/node';
 import type { BackendConnection } from '../../src/backends/connection.js';
 import type { ServerSpec } from '../../src/config/spec.js';
-import { waitFor } from './wait.js';
+import { PATIENCE_MS, waitFor } from './wait.js';
 
 export function remoteSpec(transport: ServerSpec['transport'], url: string, headers: Record<string, string> = {}): ServerSpec {
   const restart = { enabled: false, initialDelayMs: 500, maxDelayMs: 1000, stableMs: 1000 };
@@ -27,7 +27,7 @@ export class ChannelClient {
   async request(method: string, params?: object): Promise<any> {
     const id = this.nextId++;
     this.connection.channel.writer.send({ jsonrpc: '2.0', id, method, params } as Message);
-    return waitFor(() => this.answers.get(id), `answer to ${method}`, 10_000);
+    return waitFor(() => this.answers.get(id), `answer to ${method}`, PATIENCE_MS);
   }
 
   notify(method: string): void {

@@ -3,6 +3,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { PATIENCE_MS } from './wait.js';
 
 export const ACCEPT_BOTH = 'application/json, text/event-stream';
 
@@ -83,7 +84,7 @@ export function toolText(result: any): string {
 }
 
 /** Polls an async check until it returns a value (bounded by time and count); throws with `what`. */
-export async function pollUntil<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 5000, everyMs = 50) {
+export async function pollUntil<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = PATIENCE_MS, everyMs = 50) {
   const deadline = Date.now() + timeoutMs;
   for (let i = 0; i < 10_000; i++) {
     const value = await check();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Reaper } from './process-tree.js';
 import { CLI } from './proxy-process.js';
-import { waitFor } from './wait.js';
+import { PATIENCE_MS, waitFor } from './wait.js';
 
 export interface HttpProxyOptions {
   /** The `mcpServers` object of the config. */
@@ -72,7 +72,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
         return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
       },
       'the proxy to listen',
-      15_000,
+      PATIENCE_MS,
       10,
     );
   } catch (e) {
@@ -83,7 +83,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     url,
     pid: child.pid!,
     stderr: () => stderr,
-    waitForLog: (pattern, timeoutMs = 15_000) => waitFor(() => pattern.test(stderr), `proxy log ${pattern}`, timeoutMs, 10),
+    waitForLog: (pattern, timeoutMs = PATIENCE_MS) => waitFor(() => pattern.test(stderr), `proxy log ${pattern}`, timeoutMs, 10),
     exited: () => exited,
     exitCode: () => exitCode,
     stop,

@@ -1,6 +1,6 @@
 // Reading a server-sent-events response body from fetch, event by event, with bounded waits.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { waitFor } from './wait.js';
+import { PATIENCE_MS, waitFor } from './wait.js';
 
 export class SseReader {
   readonly events: EventSourceMessage[] = [];
@@ -31,14 +31,14 @@ export class SseReader {
   }
 
   /** The next event not yet taken, waiting up to `timeoutMs`. */
-  async next(timeoutMs = 5000): Promise<EventSourceMessage> {
+  async next(timeoutMs = PATIENCE_MS): Promise<EventSourceMessage> {
     await waitFor(() => this.events.length > this.taken || this.ended, 'an SSE event', timeoutMs);
     if (this.events.length <= this.taken) throw new Error(`SSE stream ended after ${this.taken} events`);
     return this.events[this.taken++];
   }
 
   /** The next event's data parsed as JSON, skipping id-only (empty data) events. */
-  async nextMessage(timeoutMs = 5000): Promise<any> {
+  async nextMessage(timeoutMs = PATIENCE_MS): Promise<any> {
     for (let i = 0; i < 100; i++) {
       const event = await this.next(timeoutMs);
       if (event.data !== '') return JSON.parse(event.data);
@@ -46,7 +46,7 @@ export class SseReader {
     throw new Error('no message among 100 events');
   }
 
-  waitEnd(timeoutMs = 5000): Promise<unknown> {
+  waitEnd(timeoutMs = PATIENCE_MS): Promise<unknown> {
     return waitFor(() => this.ended, 'the SSE stream to end', timeoutMs);
   }
 

@@ -1,6 +1,6 @@
 // A raw WebSocket MCP client (subprotocol "mcp", one JSON-RPC message per text frame).
 import WebSocket from 'ws';
-import { waitFor } from './wait.js';
+import { PATIENCE_MS, waitFor } from './wait.js';
 
 export class WsClient {
   readonly messages: any[] = [];
@@ -29,7 +29,7 @@ export class WsClient {
     this.socket.send(JSON.stringify(msg));
   }
 
-  async request(method: string, params?: Record<string, unknown>, timeoutMs = 10_000): Promise<any> {
+  async request(method: string, params?: Record<string, unknown>, timeoutMs = PATIENCE_MS): Promise<any> {
     const id = this.nextId++;
     this.send({ jsonrpc: '2.0', id, method, params });
     return waitFor(() => this.messages.find((m) => m.id === id && !('method' in m)), `ws answer to ${method} #${id}`, timeoutMs);

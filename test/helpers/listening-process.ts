@@ -3,7 +3,7 @@
 // line. stop() sends SIGTERM, waits (bounded), then SIGKILLs whatever is left of its process tree.
 import { spawn } from 'node:child_process';
 import { Reaper } from './process-tree.js';
-import { waitFor } from './wait.js';
+import { PATIENCE_MS, waitFor } from './wait.js';
 
 export interface ListeningProcess {
   /** http://127.0.0.1:<port> */
@@ -51,7 +51,7 @@ export async function startListening(command: string, args: string[], options: S
         return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
       },
       `"${command} ${args.join(' ')}" to listen`,
-      options.timeoutMs ?? 15_000,
+      options.timeoutMs ?? PATIENCE_MS,
       10,
     );
     return { url, pid: child.pid!, stdout: () => stdout, stderr: () => stderr, stop };
@@ -69,7 +69,7 @@ export function runToExit(command: string, args: string[], options: SpawnOptions
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? PATIENCE_MS);
     child.once('error', reject);
     child.once('exit', (code) => {
       clearTimeout(timer);

@@ -2,7 +2,7 @@
 // byte for byte, to compare with what comes out of the proxy. Stopped after the test.
 import { spawn } from 'node:child_process';
 import type { TestContext } from 'node:test';
-import { waitFor } from './wait.js';
+import { PATIENCE_MS, waitFor } from './wait.js';
 
 export interface DirectPeer {
   request(method: string, params?: object): Promise<any>;
@@ -31,7 +31,7 @@ export async function directPeer(t: TestContext, command: string, args: string[]
   const request = async (method: string, params?: object) => {
     const id = nextId++;
     child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id, method, params }) + '\n');
-    return waitFor(() => answers.get(id), `${method} answer from ${args.join(' ')}`, 5000);
+    return waitFor(() => answers.get(id), `${method} answer from ${args.join(' ')}`, PATIENCE_MS);
   };
   await request('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'direct', version: '1.0' } });
   child.stdin.write(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) + '\n');

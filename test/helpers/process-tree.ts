@@ -3,7 +3,7 @@
 // some other process is never hit).
 import { readdirSync, readFileSync } from 'node:fs';
 import { isAlive } from './proxy-process.js';
-import { sleep } from './wait.js';
+import { PATIENCE_MS, sleep } from './wait.js';
 
 interface Stat {
   ppid: number;
@@ -72,7 +72,7 @@ export function rssKb(pid: number): number | undefined {
 }
 
 /** Polls until none of `pids` is alive or `timeoutMs` passes; returns those still alive. */
-export async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
+export async function waitGone(pids: number[], timeoutMs = PATIENCE_MS): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const alive = pids.filter(isAlive);

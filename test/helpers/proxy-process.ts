@@ -10,7 +10,7 @@ import type { TestContext } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { JsonRpcId, JsonRpcResponse } from '../../protocol/jsonrpc.js';
-import { waitFor } from './wait.js';
+import { PATIENCE_MS, waitFor } from './wait.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // dist/test/helpers
 export const CLI = path.resolve(here, '../../src/cli.js');
@@ -110,7 +110,7 @@ export class RawProxy {
     return this.lines.map((l) => JSON.parse(l));
   }
 
-  async response(id: JsonRpcId | null, timeoutMs = 10_000): Promise<JsonRpcResponse> {
+  async response(id: JsonRpcId | null, timeoutMs = PATIENCE_MS): Promise<JsonRpcResponse> {
     return waitFor(
       () => this.messages().find((m) => !('method' in m) && m.id === id),
       `response ${JSON.stringify(id)} from the proxy (stderr: ${this.stderr.slice(-500)})`,

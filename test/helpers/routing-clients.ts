@@ -21,7 +21,7 @@ import {
   type ListRootsResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { CLI, isAlive } from './proxy-process.js';
-import { waitFor } from './wait.js';
+import { PATIENCE_MS, waitFor } from './wait.js';
 
 type Signal = { signal: AbortSignal };
 
@@ -68,7 +68,7 @@ export class RoutingClient {
   }
 
   /** Waits (bounded) for a notification of `method` matching `match`. */
-  waitForNote(method: string, match: (params: any) => boolean = () => true, timeoutMs = 5000): Promise<Received> {
+  waitForNote(method: string, match: (params: any) => boolean = () => true, timeoutMs = PATIENCE_MS): Promise<Received> {
     return waitFor(() => this.notes.find((n) => n.method === method && match(n.params)), `${this.name}: ${method}`, timeoutMs, 10);
   }
 

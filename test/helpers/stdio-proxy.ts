@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { JsonRpcId } from '../../protocol/jsonrpc.js';
 import { Reaper, childPids, commandLine, descendantPids } from './process-tree.js';
 import { CLI, fixture } from './proxy-process.js';
-import { waitFor } from './wait.js';
+import { PATIENCE_MS, waitFor } from './wait.js';
 
 const STDERR_CAP = 4 * 1024 * 1024;
 
@@ -134,7 +134,7 @@ export class StdioProxy {
   }
 
   /** The answer number `index` (0: the first) with this id (exact type: 1 is not "1"), within `timeoutMs`. */
-  async answer(id: JsonRpcId | null, timeoutMs = 10_000, index = 0): Promise<any> {
+  async answer(id: JsonRpcId | null, timeoutMs = PATIENCE_MS, index = 0): Promise<any> {
     const key = idKey(id);
     try {
       return (await waitFor(() => this.answers.get(key)?.[index], `answer #${index + 1} to ${key}`, timeoutMs)).msg;
@@ -165,7 +165,7 @@ export class StdioProxy {
   }
 
   /** initialize + notifications/initialized; throws on an error answer. */
-  async initialize(timeoutMs = 15_000): Promise<any> {
+  async initialize(timeoutMs = PATIENCE_MS): Promise<any> {
     const res = await this.request(
       'initialize',
       { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'reliability-test', version: '1.0' } },
@@ -188,12 +188,12 @@ export class StdioProxy {
   }
 
   /** Waits for a notification with this method among those received from index `since` on. */
-  waitForNotification(method: string, since = 0, timeoutMs = 10_000): Promise<Received> {
+  waitForNotification(method: string, since = 0, timeoutMs = PATIENCE_MS): Promise<Received> {
     return waitFor(() => this.notificationsOf(method, since)[0], `${method} from the proxy`, timeoutMs);
   }
 
   /** Waits for a stderr match (the proxy's own log lines and its backends' prefixed stderr). */
-  waitForStderr(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+  waitForStderr(pattern: RegExp, timeoutMs = PATIENCE_MS): Promise<RegExpMatchArray> {
     return waitFor(() => this.stderr.match(pattern) ?? undefined, `stderr matching ${pattern}`, timeoutMs).catch((e) => {
       throw new Error(`${e.message} (proxy stderr tail: ${this.stderr.slice(-800)})`);
     });
