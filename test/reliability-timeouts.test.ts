@@ -1,5 +1,7 @@
 // Request deadlines (per-server `timeout`, extended by progress) and start-up deadlines
-// (`--connect-timeout`), through the real proxy process and the slow.mjs fixture.
+// (`--connect-timeout`), through the real proxy process and the slow.mjs fixture. Durations are
+// only reported (t.diagnostic): what is asserted is which deadline fired, read from the error it
+// caused, and lower bounds measured over an interval that contains the one that must last.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,17 +27,18 @@ describe('reliability: request timeouts', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'multi-mcp-tap-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const tap = path.join(dir, 'slow.in.jsonl');
-    const proxy = startStdioProxy(t, { servers: { slow: { ...tappedFixtureServer(tap, 'slow'), timeout: 600 } } });
+    const proxy = startStdioProxy(t, { servers: { slow: { ...tappedFixtureServer(tap, 'slow'), timeout: 1000 } } });
     await proxy.initialize();
 
     const sentAt = Date.now();
-    const res = await proxy.call('slow__wait_for_cancel', {}, { id: 'never', timeoutMs: 10_000 });
+    const res = await proxy.call('slow__wait_for_cancel', {}, { id: 'never' });
     const elapsed = proxy.answeredAt('never')! - sentAt;
-    t.diagnostic(`timed out after ${elapsed} ms (timeout 600 ms, swept every 250 ms): ${JSON.stringify(res.error)}`);
+    t.diagnostic(`timed out after ${elapsed} ms (timeout 1000 ms, swept every 250 ms): ${JSON.stringify(res.error)}`);
     assert.equal(res.error?.code, -32001);
     assert.match(res.error.message, /"slow"/, 'the error names the server');
-    assert.ok(elapsed >= 550, `not before the deadline (${elapsed} ms)`);
-    assert.ok(elapsed < 5000, `and not much after it (${elapsed} ms)`);
+    // The server's 1000 ms fired, not the default 60 s request timeout nor anything else.
+    assert.match(res.error.message, /within 1 s/, 'the error gives the deadline that fired');
+    assert.ok(elapsed >= 1000, `not before the deadline (${elapsed} ms from before sending to the answer)`);
 
     const cancelled = await waitFor(() => {
       const seen = tapped(tap);
@@ -50,22 +53,23 @@ describe('reliability: request timeouts', () => {
   });
 
   it('does not time out a call whose progress notifications keep coming', async (t) => {
-    const proxy = startStdioProxy(t, { servers: { slow: { ...fixtureServer('slow'), timeout: 600 } } });
+    const proxy = startStdioProxy(t, { servers: { slow: { ...fixtureServer('slow'), timeout: 1500 } } });
     await proxy.initialize();
     const since = proxy.notifications.length;
     const sentAt = Date.now();
-    // 10 steps of 150 ms: each progress comes well within the 600 ms deadline; the total (1.5 s) does not.
+    // 20 steps of 100 ms: each progress comes well within the 1.5 s deadline (15 times the step,
+    // room for a loaded machine); the total (2 s) does not.
     const res = await proxy.request(
       'tools/call',
-      { name: 'slow__sleep', arguments: { ms: 1500, steps: 10 }, _meta: { progressToken: 'tok' } },
-      { id: 'long', timeoutMs: 10_000 },
+      { name: 'slow__sleep', arguments: { ms: 2000, steps: 20 }, _meta: { progressToken: 'tok' } },
+      { id: 'long' },
     );
     const elapsed = proxy.answeredAt('long')! - sentAt;
     t.diagnostic(`answered after ${elapsed} ms with ${proxy.notificationsOf('notifications/progress', since).length} progress notifications`);
-    assert.deepEqual(res.result?.content, [{ type: 'text', text: 'slept 1500' }], `no timeout: ${JSON.stringify(res)}`);
-    assert.ok(elapsed >= 1400, 'it ran longer than the timeout');
+    assert.deepEqual(res.result?.content, [{ type: 'text', text: 'slept 2000' }], `no timeout: ${JSON.stringify(res)}`);
+    assert.ok(elapsed >= 2000, `it ran longer than the timeout (${elapsed} ms)`);
     const progress = proxy.notificationsOf('notifications/progress', since).map((n) => n.msg.params);
-    assert.equal(progress.length, 10);
+    assert.equal(progress.length, 20);
     assert.ok(progress.every((p) => p.progressToken === 'tok'), "the client's progress token comes back");
   });
 });
@@ -74,36 +78,39 @@ describe('reliability: start-up deadlines', () => {
   it('--connect-timeout: a backend that never answers initialize does not hold up start-up', async (t) => {
     const proxy = startStdioProxy(t, {
       servers: { hang: fixtureServer('slow', ['--hang-initialize']), echo: fixtureServer('echo') },
-      args: ['--connect-timeout', '500'],
+      // Long enough for echo to start on a loaded machine, far below the default 30 s.
+      args: ['--connect-timeout', '2000'],
     });
     const sentAt = Date.now();
-    await proxy.initialize(10_000);
+    await proxy.initialize();
     const elapsed = proxy.answeredAt('init')! - sentAt;
-    t.diagnostic(`initialize answered after ${elapsed} ms with --connect-timeout 500`);
-    assert.ok(elapsed < 5000, `answered after ${elapsed} ms, not after the default 30 s`);
+    t.diagnostic(`initialize answered after ${elapsed} ms with --connect-timeout 2000`);
+    // Start-up ended because the 2 s connect timeout fired for "hang" (not the default 30 s, not
+    // the 60 s request timeout): the report names that deadline.
     const reported = await proxy.waitForStderr(/server "hang" failed to start: ([^\n]*)/);
     t.diagnostic(`stderr: ${reported[0]}`);
-    assert.match(reported[1], /initialize/, 'the report says what timed out');
-    // The deadline that fired is the 500 ms connect timeout, not the 60 s request timeout.
-    assert.doesNotMatch(reported[1], /60 s/, 'the report gives the deadline that fired');
+    assert.match(reported[1], /initialize within 2 s/, 'the report says what timed out, and the deadline that fired');
+    // echo serves (on a loaded machine its first start may have missed the 2 s too: then it is back
+    // after a restart).
+    await proxy.waitForStderr(/server "echo" ready/);
     assert.deepEqual(await proxy.toolNames(), ['echo__echo']);
     assert.deepEqual((await proxy.call('echo__echo', { text: 'hi' })).result?.content, [{ type: 'text', text: 'hi' }]);
   });
 
-  it('starts backends in parallel: three with an 800 ms initialize take less than their sum', async (t) => {
-    const slow = { ...fixtureServer('slow', ['--init-delay', '800']), restart: false };
-    const servers = { a: slow, b: slow, c: slow };
-    const proxy = startStdioProxy(t, { servers });
-    const sentAt = Date.now();
-    await proxy.initialize(10_000);
-    const elapsed = proxy.answeredAt('init')! - sentAt;
-    t.diagnostic(`initialize answered after ${elapsed} ms (3 backends × 800 ms init delay)`);
-    assert.ok(elapsed >= 750, 'it waited for the backends');
-    assert.ok(elapsed < 2000, `in parallel: ${elapsed} ms < 2000 ms (the sum is 2400 ms)`);
+  it('starts backends in parallel: three that answer initialize only once all three have received theirs', async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'multi-mcp-barrier-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    // Started one after the other, the first would wait forever for the other two: its connect
+    // timeout would fail it and its tools would be missing below.
+    const slow = { ...fixtureServer('slow', ['--init-barrier', path.join(dir, 'arrived'), '--init-barrier-count', '3']), restart: false };
+    const proxy = startStdioProxy(t, { servers: { a: slow, b: slow, c: slow } });
+    await proxy.initialize();
+    assert.doesNotMatch(proxy.stderr, /failed to start/);
     assert.deepEqual(await proxy.toolNames(), ['a__sleep', 'a__wait_for_cancel', 'b__sleep', 'b__wait_for_cancel', 'c__sleep', 'c__wait_for_cancel']);
   });
 
   it('answers initialize once the slowest backend is ready, with every backend listed', async (t) => {
+    const startedAt = Date.now(); // before the proxy exists: the backend's delay lies inside what is measured
     const proxy = startStdioProxy(t, {
       servers: {
         slow: fixtureServer('slow', ['--init-delay', '1500']),
@@ -111,12 +118,10 @@ describe('reliability: start-up deadlines', () => {
         calculator: fixtureServer('calculator'),
       },
     });
-    const sentAt = Date.now();
-    await proxy.initialize(10_000);
-    const elapsed = proxy.answeredAt('init')! - sentAt;
-    t.diagnostic(`initialize answered after ${elapsed} ms (slowest backend: 1500 ms init delay)`);
-    assert.ok(elapsed >= 1400, 'after the slowest backend');
-    assert.ok(elapsed < 5000);
+    await proxy.initialize();
+    const elapsed = proxy.answeredAt('init')! - startedAt;
+    t.diagnostic(`initialize answered ${elapsed} ms after the proxy was started (slowest backend: 1500 ms init delay)`);
+    assert.ok(elapsed >= 1500, `after the slowest backend (${elapsed} ms)`);
     const names = await proxy.toolNames();
     for (const name of ['slow__sleep', 'echo__echo', 'calculator__add']) assert.ok(names.includes(name), `${name} listed at once`);
   });
