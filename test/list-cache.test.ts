@@ -5,7 +5,6 @@ import type { Backend } from '../src/backends/backend.js';
 import { MergedCatalog } from '../src/router/aggregate.js';
 import { tool } from './helpers/fake-backend.js';
 import { routerHarness } from './helpers/router-harness.js';
-import { sleep } from './helpers/wait.js';
 
 function fakeBackend(name: string, tools: { name: string }[]): Backend {
   return { name, state: 'ready', listed: true, catalog: { tools, prompts: [], resources: [], resourceTemplates: [] } } as unknown as Backend;
@@ -33,8 +32,8 @@ describe('merged list cache', { timeout: 15_000 }, () => {
     assert.deepEqual(before.result.tools.map((x: { name: string }) => x.name), ['a__one']);
     backends.server('a').script.tools = [tool('one'), tool('two')];
     backends.server('a').notify('notifications/tools/list_changed');
+    // The cache is invalidated when the backend's new list is stored, before the announcement.
     await client.waitForNotification('notifications/tools/list_changed');
-    await sleep(20);
     const after = await client.request('tools/list', undefined, 7);
     assert.equal(after.id, 7);
     assert.deepEqual(after.result.tools.map((x: { name: string }) => x.name), ['a__one', 'a__two']);

@@ -2,7 +2,9 @@
 // never gets its answer, and the backend receives notifications/cancelled with its own id; a
 // backend that answers anyway has that late answer dropped; a raw NDJSON client sees no response
 // for a cancelled id; cancelling a call whose backend is waiting on the client's sampling answer
-// cancels that sampling request at the client too.
+// cancels that sampling request at the client too. The misbehaving backend (routing.mjs
+// answer_after_cancel) answers because it was cancelled, the moment the cancellation reaches it,
+// so everything here follows from order on the pipes, not from timing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixtureServer, startRawProxy, writeConfig } from './helpers/proxy-process.js';
@@ -10,9 +12,9 @@ import { startHttpProxy, type HttpProxy } from './helpers/http-proxy.js';
 import { callBody, pollUntil, rawSession } from './helpers/http-mcp.js';
 import { connectHttp, connectStdio, gate, samplingAnswer, textOf, type RoutingClient } from './helpers/routing-clients.js';
 import { SseReader } from './helpers/http-sse.js';
-import { sleep, waitFor } from './helpers/wait.js';
+import { waitFor } from './helpers/wait.js';
 
-const LATE_MS = 300;
+const TOOLS_CHANGED = 'notifications/tools/list_changed';
 
 /** The notifications/cancelled the routing fixture has received. */
 async function cancellationsAtBackend(c: RoutingClient): Promise<any[]> {
@@ -20,14 +22,19 @@ async function cancellationsAtBackend(c: RoutingClient): Promise<any[]> {
   return received.filter((n) => n.method === 'notifications/cancelled').map((n) => n.params);
 }
 
-/** Aborts a late_answer call, checks the backend heard of it and that the late answer never arrives. */
-async function abortLateAnswer(c: RoutingClient): Promise<void> {
+/**
+ * Aborts a late_answer call, checks the backend heard of it and that the late answer never
+ * arrives. Over stdio the answer to a later call is the barrier (one stream: a forwarded late
+ * answer would come before it); over HTTP answers to other requests travel on other connections,
+ * so `streamBarrier` must produce something on the session's own stream, after the late answer.
+ */
+async function abortLateAnswer(c: RoutingClient, streamBarrier?: () => Promise<void>): Promise<void> {
   const errors: Error[] = [];
   c.client.onerror = (e) => void errors.push(e);
   const before = (await cancellationsAtBackend(c)).length;
   const controller = new AbortController();
   const started = gate();
-  const call = c.client.callTool({ name: 'routing__late_answer', arguments: { ms: LATE_MS } }, undefined, {
+  const call = c.client.callTool({ name: 'routing__answer_after_cancel', arguments: {} }, undefined, {
     signal: controller.signal,
     onprogress: () => started.open(),
   });
@@ -40,12 +47,17 @@ async function abortLateAnswer(c: RoutingClient): Promise<void> {
     return all.length > before ? all[all.length - 1] : undefined;
   }, 'notifications/cancelled at the backend');
   assert.equal(typeof cancelled.requestId, 'number', "the backend's own (proxy-allocated) id");
-
-  // Started after the cancelled call and answering later: once its answer is here, the backend has
-  // written the late answer too, and the proxy has read it.
-  assert.equal(await c.callText('routing__late_answer', { ms: LATE_MS + 50 }), `answered after ${LATE_MS + 50}`);
-  await sleep(50);
+  // The backend wrote its late answer when the cancellation reached it, before it answered the
+  // request that showed the cancellation: the proxy has read the late answer by now.
+  await streamBarrier?.();
   assert.deepEqual(errors.map((e) => e.message), [], 'no answer for a request the client gave up');
+}
+
+/** A tools/list_changed on the session's GET stream, caused now (the features backend adds a tool). */
+async function listChangeOnStream(c: RoutingClient): Promise<void> {
+  const before = c.notifications(TOOLS_CHANGED).length;
+  assert.match(await c.callText('features__change_tools'), /^added extra_\d+$/);
+  await c.waitForNote(TOOLS_CHANGED, () => c.notifications(TOOLS_CHANGED).length > before);
 }
 
 describe('routing: cancellation over Streamable HTTP', { timeout: 60_000 }, () => {
@@ -59,7 +71,7 @@ describe('routing: cancellation over Streamable HTTP', { timeout: 60_000 }, () =
 
   it("an aborted SDK call gets no answer; the backend receives notifications/cancelled; its late answer is dropped", async (t) => {
     const a = await connectHttp(t, proxy.url, { name: 'client-a' });
-    await abortLateAnswer(a);
+    await abortLateAnswer(a, () => listChangeOnStream(a));
   });
 
   it("cancelling a call cancels the backend's pending sampling request at the client", async (t) => {
@@ -81,20 +93,20 @@ describe('routing: cancellation over Streamable HTTP', { timeout: 60_000 }, () =
     await waiting.promise; // the backend is now waiting for our sampling answer
     controller.abort('user gave up');
     await assert.rejects(call, /user gave up/);
-    await waitFor(() => handlerSignal?.aborted, 'the sampling request to be cancelled at the client', 5000);
+    await waitFor(() => handlerSignal?.aborted, 'the sampling request to be cancelled at the client');
     const received = JSON.parse(await a.callText('features__received')) as string[];
     assert.ok(received.includes('notifications/cancelled'), `features received: ${received}`);
   });
 
   it("ends the cancelled request's POST stream without an answer for it", async () => {
     const s = await rawSession(proxy.url);
-    const res = await s.post(callBody('doomed', 'routing__late_answer', { ms: LATE_MS }, 'tok'));
+    const res = await s.post(callBody('doomed', 'routing__answer_after_cancel', {}, 'tok'));
     const stream = new SseReader(res);
     assert.equal((await stream.nextMessage()).method, 'notifications/progress', 'the request is at the backend');
     const note = await s.post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'doomed', reason: 'test' } });
     assert.equal(note.status, 202);
     // Bounded: a POST held open until the session ends would leak a connection per cancelled call.
-    const ended = await stream.waitEnd(LATE_MS + 5000).then(() => true, () => false);
+    const ended = await stream.waitEnd().then(() => true, () => false);
     await s.end(); // nor may ending the session answer it later
     await stream.waitEnd();
     const answers = stream.events.filter((e) => e.data !== '').map((e) => JSON.parse(e.data)).filter((m) => !('method' in m));
@@ -117,20 +129,19 @@ describe('routing: cancellation over stdio', { timeout: 60_000 }, () => {
     const call = (id: number | string, name: string, args: object = {}) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
     const cancel = (requestId: number | string) => ({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId, reason: 'raw test' } });
     proxy.send(call(41, 'slow__wait_for_cancel'));
-    proxy.send(call('42', 'routing__late_answer', { ms: LATE_MS }));
-    // One pipe, read in order: the proxy forwards the calls before their cancellations.
+    proxy.send(call('42', 'routing__answer_after_cancel'));
     proxy.send(cancel(41));
     proxy.send(cancel('42'));
-    // Answered after the late answer was written: the proxy has read it by then.
-    const later = await proxy.request(43, 'tools/call', { name: 'routing__late_answer', arguments: { ms: LATE_MS + 50 } });
-    assert.equal(textOf((later as any).result), `answered after ${LATE_MS + 50}`);
+    // One pipe, read in order: the proxy forwards the calls before their cancellations, and the
+    // cancellations before the calls below. Each backend reads in order too: routing wrote its late
+    // answer to '42' before it answered 43, slow stopped 41 (silently) before it answered 44, so an
+    // answer to either, from a backend or from the proxy, would have come before these two.
+    const received = JSON.parse(textOf(((await proxy.request(43, 'tools/call', { name: 'routing__received', arguments: {} })) as any).result));
     const slow = await proxy.request(44, 'tools/call', { name: 'slow__sleep', arguments: { ms: 10 } });
     assert.equal(textOf((slow as any).result), 'slept 10');
-    await sleep(50);
     const answered = proxy.messages().filter((m) => !('method' in m)).map((m) => m.id);
     assert.deepEqual(answered.filter((id) => id === 41 || id === '42'), [], `answers seen: ${JSON.stringify(answered)}`);
 
-    const received = JSON.parse(textOf(((await proxy.request(45, 'tools/call', { name: 'routing__received', arguments: {} })) as any).result));
     const cancels = received.filter((n: any) => n.method === 'notifications/cancelled');
     assert.equal(cancels.length, 1);
     assert.equal(typeof cancels[0].params.requestId, 'number');

@@ -6,10 +6,9 @@ import assert from 'node:assert/strict';
 import { fixtureServer, writeConfig } from './helpers/proxy-process.js';
 import { startHttpProxy, type HttpProxy } from './helpers/http-proxy.js';
 import { connectHttp, connectStdio, type RoutingClient } from './helpers/routing-clients.js';
-import { sleep } from './helpers/wait.js';
 
 const CHANGED = 'notifications/tools/list_changed';
-const QUIET_MS = 300; // after the first notification, long enough for a duplicate to show up
+const RESOURCES_CHANGED = 'notifications/resources/list_changed';
 
 /** Adds a tool through `by`; waits for every client's notification; returns the new exposed name. */
 async function addTool(by: RoutingClient, everyone: RoutingClient[]): Promise<string> {
@@ -18,7 +17,11 @@ async function addTool(by: RoutingClient, everyone: RoutingClient[]): Promise<st
   const added = /^added (extra_\d+)$/.exec(answer)?.[1];
   assert.ok(added, answer);
   await Promise.all(everyone.map((c, i) => c.waitForNote(CHANGED, () => c.notifications(CHANGED).length > before[i])));
-  await sleep(QUIET_MS);
+  // A later change of another list is announced on the same stream after anything the tool change
+  // caused: once its notification is here, a duplicate tools/list_changed would be too.
+  const resourcesBefore = everyone.map((c) => c.notifications(RESOURCES_CHANGED).length);
+  assert.match(await by.callText('features__change_resources'), /^added features:\/\/extra_\d+$/);
+  await Promise.all(everyone.map((c, i) => c.waitForNote(RESOURCES_CHANGED, () => c.notifications(RESOURCES_CHANGED).length > resourcesBefore[i])));
   assert.deepEqual(
     everyone.map((c, i) => c.notifications(CHANGED).length - before[i]),
     everyone.map(() => 1),
