@@ -1,23 +1,27 @@
 // Seeded generator of fuzz input for a proxy front: valid JSON-RPC envelopes with random methods
 // and params, wrong types, truncated JSON, random bytes, huge strings, duplicated ids, responses
-// to nothing, non-UTF-8. Each case says what the proxy owes it, so a test can check that every
-// request with a readable id got exactly one answer with that id, and nothing else did.
+// to nothing, non-UTF-8. Every case with a readable id says what the proxy owes it (one answer
+// with that id, or none), so a test can check every such id, and that nothing else was answered.
 // Id namespaces keep the cases apart: tracked requests use "fz-N" or numbers from 2e6 up; every
 // other id the generator writes ("resp-", "nc-", "mut-", ...) can never be one of them.
 import type { JsonRpcId } from '../../protocol/jsonrpc.js';
 import type { Random } from './mulberry32.js';
 
-/** 'one': exactly one answer with `id`; 'none': no answer with `id`; 'unknown': not checkable. */
-export type Expectation = 'one' | 'none' | 'unknown';
+/** 'one': exactly one answer with `id`; 'none': no answer with `id`. */
+export type Expectation = 'one' | 'none';
 
 export interface FuzzCase {
   kind: string;
   /** One message, without the line end (never contains a 0x0A byte). */
   data: Buffer;
+  /** The id a reader of `data` finds (absent: none can be read, only a null-id answer is possible). */
   id?: JsonRpcId;
-  /** The method, for a tracked request. */
+  /** The method, for a request. */
   method?: string;
-  expect: Expectation;
+  /** A JSON object with a readable id that is not a valid JSON-RPC message: refused with that id. */
+  invalid?: boolean;
+  /** What the proxy owes `id` (only with an id). */
+  expect?: Expectation;
 }
 
 export interface FuzzOptions {
@@ -26,8 +30,6 @@ export interface FuzzOptions {
   /** Tool names the proxy exposes, with valid arguments for each. */
   tools: Record<string, () => Record<string, unknown>>;
   prompts: string[];
-  /** HTTP decodes bodies leniently (U+FFFD), so non-UTF-8 there may still be answered. */
-  nonUtf8Answered: boolean;
 }
 
 const METHODS = [
@@ -138,7 +140,7 @@ export class FuzzMessages {
     const method = this.rnd.chance(0.3) ? 'notifications/cancelled' : this.rnd.pick(NOTIFICATIONS);
     // Cancellations never name a tracked id: a cancelled request is rightly never answered.
     const params = method === 'notifications/cancelled' ? { requestId: this.rnd.pick([`nc-${this.n}`, -1e9 - this.n]), reason: this.string() } : this.object(2);
-    return { kind: 'notification', data: json({ jsonrpc: '2.0', method, params }), expect: 'unknown' };
+    return { kind: 'notification', data: json({ jsonrpc: '2.0', method, params }) };
   }
 
   /** A response (result or well-formed error) to a request the proxy never sent: ignored. */
@@ -160,13 +162,13 @@ export class FuzzMessages {
       { jsonrpc: '2.0', id },
       { jsonrpc: '2.0', id, error: this.rnd.pick(['oops', 5, null, { code: 'x', message: 1 }]) },
     ];
-    return this.tracked('envelope', this.rnd.pick(variants), id);
+    return { ...this.tracked('envelope', this.rnd.pick(variants), id), invalid: true };
   }
 
   /** Ids that are not string or number: answered with a null id, which nothing tracks. */
   private badId(): FuzzCase {
     const id = this.rnd.pick([null, true, {}, [1], { id: 1 }]);
-    return { kind: 'badId', data: json({ jsonrpc: '2.0', id, method: 'ping' }), expect: 'unknown' };
+    return { kind: 'badId', data: json({ jsonrpc: '2.0', id, method: 'ping' }) };
   }
 
   private truncated(): FuzzCase {
@@ -177,7 +179,7 @@ export class FuzzMessages {
 
   private garbage(): FuzzCase {
     const data = this.rnd.chance(0.2) ? Buffer.from(this.rnd.pick(['', '   ', '\r', 'null', '42', '"str"', '[]', '{}', 'true'])) : this.rnd.bytes(this.rnd.between(1, 200), [0x0a]);
-    return { kind: 'garbage', data, expect: 'unknown' };
+    return { kind: 'garbage', data };
   }
 
   private hugeText(min: number, max: number): string {
@@ -215,11 +217,11 @@ export class FuzzMessages {
     const id = this.freshId();
     const [head, tail] = json({ jsonrpc: '2.0', id, method: 'ping', params: { s: '@@' } }).toString('utf8').split('@@');
     const data = Buffer.concat([Buffer.from(head), this.rnd.pick([Buffer.from([0xff]), Buffer.from([0xc3, 0x28]), Buffer.from([0xed, 0xa0, 0x80])]), Buffer.from(tail)]);
-    if (this.options.nonUtf8Answered) return { kind: 'nonUtf8', data, id, expect: 'unknown' };
+    // Every front refuses input that is not UTF-8 as a whole (-32700, null id).
     return { kind: 'nonUtf8', data, id, expect: 'none' };
   }
 
-  /** A valid message with a few random bytes changed: anything may come of it. */
+  /** A valid message with a few random bytes changed: what is owed is read from what came out. */
   private mutated(): FuzzCase {
     const data = Buffer.from(json({ jsonrpc: '2.0', id: `mut-${this.n++}`, method: this.rnd.pick(METHODS), params: this.object(2) }));
     for (let i = this.rnd.between(1, 3); i > 0; i--) {
@@ -227,7 +229,7 @@ export class FuzzMessages {
       while (b === 0x0a) b = this.rnd.int(256);
       data[this.rnd.int(data.length)] = b;
     }
-    return { kind: 'mutated', data, expect: 'unknown' };
+    return { kind: 'mutated', data, ...owed(data) };
   }
 
   private string(): string {
@@ -266,4 +268,30 @@ export class FuzzMessages {
 
 function json(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value));
+}
+
+const isId = (id: unknown): id is JsonRpcId => typeof id === 'string' || typeof id === 'number';
+
+/**
+ * What JSON-RPC 2.0 owes one line of input, decided from the bytes alone: nothing can be owed to
+ * input that does not decode, parse to an object or carry a string/number id (it gets a null-id
+ * error at most); a valid response is never answered; anything else with a readable id is
+ * answered once with that id (a request, or an invalid message refused with its id).
+ */
+export function owed(data: Buffer): Pick<FuzzCase, 'id' | 'method' | 'invalid' | 'expect'> {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
+  } catch {
+    return {};
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const m = value as Record<string, unknown>;
+  if (!isId(m.id)) return {};
+  const paramsOk = m.params === undefined || (typeof m.params === 'object' && m.params !== null && !Array.isArray(m.params));
+  if (m.jsonrpc === '2.0' && typeof m.method === 'string' && paramsOk) return { id: m.id, method: m.method, expect: 'one' };
+  const error = m.error as Record<string, unknown> | null | undefined;
+  const errorOk = !('error' in m) || (typeof error === 'object' && error !== null && typeof error.code === 'number' && typeof error.message === 'string');
+  if (m.jsonrpc === '2.0' && !('method' in m) && ('result' in m || 'error' in m) && errorOk) return { id: m.id, expect: 'none' };
+  return { id: m.id, invalid: true, expect: 'one' };
 }
