@@ -1,12 +1,13 @@
 // Shutdown of the real proxy process with a call in flight: SIGTERM, SIGINT and stdin EOF answer
-// the call with an error, stop every backend with its whole process group, and exit 0. A
-// `kill -9` of the proxy leaves backends that notice their closed stdin and exit by themselves.
+// the call with an error, stop every backend with its whole process group, and exit 0. (What must
+// happen when the proxy itself is killed with SIGKILL is the security issue's requirement and is
+// tested with it.)
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { waitGone } from './helpers/process-tree.js';
 import { fixtureServer, isAlive } from './helpers/proxy-process.js';
 import { startStdioProxy, type StdioProxy } from './helpers/stdio-proxy.js';
-import { sleep } from './helpers/wait.js';
+import { PATIENCE_MS } from './helpers/wait.js';
 
 interface Running {
   proxy: StdioProxy;
@@ -39,13 +40,13 @@ async function assertCleanShutdown(t: TestContext, run: Running, stop: () => voi
   const { proxy } = run;
   const startedAt = Date.now();
   stop();
-  const answer = await proxy.answer('in-flight', 10_000);
+  const answer = await proxy.answer('in-flight');
   assert.ok(answer.error, `the call in flight gets an error answer, got ${JSON.stringify(answer)}`);
   assert.match(answer.error.message, /shutting down/);
-  assert.ok(await proxy.exitsWithin(15_000), `the proxy exits after ${what}`);
+  assert.ok(await proxy.exitsWithin(PATIENCE_MS), `the proxy exits after ${what}`);
   const exitedAt = Date.now();
   assert.deepEqual(await proxy.exited, { code: 0, signal: null }, 'with code 0');
-  const left = await waitGone([...run.backends, run.grandchild], 5000);
+  const left = await waitGone([...run.backends, run.grandchild]);
   t.diagnostic(`${what}: proxy exited ${exitedAt - startedAt} ms after it; processes left: ${left.length}`);
   assert.deepEqual(left, [], 'every backend and the grandchild are gone');
   assert.deepEqual(proxy.badLines, [], 'nothing but JSON-RPC on stdout');
@@ -63,19 +64,5 @@ describe('reliability: shutdown', () => {
   it('stdin EOF: the same clean shutdown', async (t) => {
     const run = await startWithCallInFlight(t);
     await assertCleanShutdown(t, run, () => run.proxy.child.stdin.end(), 'stdin EOF');
-  });
-
-  it('kill -9 of the proxy: the backends notice their closed stdin and exit', async (t) => {
-    const { proxy, backends, grandchild } = await startWithCallInFlight(t);
-    process.kill(proxy.pid, 'SIGKILL');
-    assert.ok(await proxy.exitsWithin(5000));
-    const killedAt = Date.now();
-    const left = await waitGone(backends, 5000);
-    t.diagnostic(`backends gone ${Date.now() - killedAt} ms after kill -9 of the proxy; left: ${left.join(', ') || 'none'}`);
-    assert.deepEqual(left, [], 'every backend exits on its own');
-    // Nobody is left to signal the group: the grandchild's own child is not expected to go (the
-    // fixture never cleans it up). Only observed; the test's cleanup kills it.
-    await sleep(300);
-    t.diagnostic(`grandchild's child ${grandchild} after kill -9 of the proxy: ${isAlive(grandchild) ? 'still running (orphaned)' : 'gone'}`);
   });
 });
