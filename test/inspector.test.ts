@@ -11,7 +11,6 @@ import { NODE22, node22Missing, packageBin } from './helpers/node22.js';
 import { CLI, fixtureServer, writeConfig } from './helpers/proxy-process.js';
 import { runChild } from './helpers/run-child.js';
 
-const INSPECTOR = packageBin('@modelcontextprotocol/inspector', 'mcp-inspector');
 const servers = { calculator: fixtureServer('calculator') };
 
 /** Runs `mcp-inspector --cli ARGS --format json` with a private HOME; returns its JSON output. */
@@ -20,7 +19,8 @@ async function inspect(t: TestContext, args: string[]): Promise<any> {
   t.after(() => rmSync(home, { recursive: true, force: true }));
   // The inspector keeps a catalog and client config under HOME: keep them out of the real one.
   const env = { ...process.env, HOME: home, MCP_CATALOG_PATH: path.join(home, 'mcp.json'), NO_COLOR: '1' };
-  const run = await runChild(NODE22, [INSPECTOR, '--cli', '--format', 'json', ...args], { env, timeoutMs: 60_000 });
+  const inspector = packageBin('@modelcontextprotocol/inspector', 'mcp-inspector');
+  const run = await runChild(NODE22, [inspector, '--cli', '--format', 'json', ...args], { env, timeoutMs: 60_000 });
   assert.equal(run.timedOut, false, `the inspector timed out:\n${run.stderr}`);
   assert.equal(run.code, 0, `the inspector exited ${run.code}:\n${run.stdout}\n${run.stderr}`);
   return JSON.parse(run.stdout);
@@ -35,7 +35,10 @@ function assertSum(out: any): void {
 }
 
 describe('MCP Inspector CLI through the proxy', { timeout: 5 * 60_000 }, () => {
-  before(() => assert.equal(node22Missing(), undefined));
+  before(() => {
+    const why = node22Missing();
+    if (why) assert.fail(`the MCP Inspector CLI needs Node >= 22.19 and cannot run: ${why}`);
+  });
 
   describe('over stdio', () => {
     const proxyCommand = (config: string) => ['--', process.execPath, CLI, '--config', config, '--log-level', 'warn'];
