@@ -1,6 +1,8 @@
 // The records the exchange keeps: one per backend connection (Link), per client session
 // (Ledger), per request in either direction. Only the exchange and its tables create or change them.
-import type { JsonRpcId, JsonRpcResponse } from '../../protocol/jsonrpc.js';
+import type { JsonRpcId, JsonRpcRequest, JsonRpcResponse } from '../../protocol/jsonrpc.js';
+import type { MessageExtra } from '../transports/channel.js';
+import type { Clock } from './clock.js';
 import type { Backend } from '../backends/backend.js';
 import type { BackendConnection } from '../backends/connection.js';
 import type { ClientSession } from './session.js';
@@ -123,4 +125,18 @@ export interface Ledger {
   /** Backends' requests sent to it, by the proxy id it saw. */
   readonly outbound: Map<number, Outbound>;
   nextId: number;
+}
+
+/** What the bridges (bridge-park.ts, bridge-rounds.ts) use of the exchange. */
+export interface ExchangeCore {
+  readonly clock: Clock;
+  readonly clientAnswerMs: number;
+  readonly ledgers: Map<ClientSession, Ledger>;
+  relatedRequest(link: Link, extra: MessageExtra | undefined): Routed | undefined;
+  toBackend(link: Link, msg: object): void;
+  fail(routed: Routed, code: number, message: string): void;
+  abandon(routed: Routed, reason: string): void;
+  answer(link: Link, routed: Routed, msg: JsonRpcResponse): void;
+  forward(session: ClientSession, msg: JsonRpcRequest, backend: Backend | undefined, server: string, how?: { target?: string; rounds?: Rounds }): void;
+  arm(): void;
 }

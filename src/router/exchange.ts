@@ -9,18 +9,18 @@
 // closes (close) takes everything of its own with it, at once.
 import { ErrorCode, errorResponse, isValidId, notification, resultResponse, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
 import { LoggingLevels, Method, Notification, type ListKind } from '../../protocol/mcp.js';
-import { INPUT_REQUEST_METHODS, INPUT_REQUIRED_METHODS, isInputRequired, MetaKey, MODERN_VERSION, stampEnvelope, stripEnvelope, toModernCapabilities, type Envelope } from '../../protocol/modern.js';
-import { randomUUID } from 'node:crypto';
-import { PROXY_INFO } from '../proxy-info.js';
+import { INPUT_REQUIRED_METHODS, isInputRequired, MODERN_VERSION, stampEnvelope, stripEnvelope, toModernCapabilities, type Envelope } from '../../protocol/modern.js';
 import { BackendUnavailable, formatDuration, type Backend } from '../backends/backend.js';
 import type { BackendConnection, BackendHost } from '../backends/connection.js';
 import { errorMessage, log } from '../log.js';
+import { PROXY_INFO } from '../proxy-info.js';
 import type { MessageExtra } from '../transports/channel.js';
+import { Parks } from './bridge-park.js';
+import { InputRounds } from './bridge-rounds.js';
 import { missingCapability } from './client-capabilities.js';
 import type { Clock, Timer } from './clock.js';
-import type { Internal, Ledger, Link, Outbound, Park, Pending, Rounds, Routed } from './exchange-types.js';
-import { completeResult, toModernAnswer } from './modern-answers.js';
-import { openState, sealState } from './request-state.js';
+import type { ExchangeCore, Internal, Ledger, Link, Outbound, Rounds, Routed } from './exchange-types.js';
+import { toModernAnswer } from './modern-answers.js';
 import type { ClientSession } from './session.js';
 import { Subscriptions } from './subscriptions.js';
 import { relatedTaskId, rewriteTaskResult, setRelatedTaskId, TaskTable, type TaskEntry } from './tasks.js';
@@ -36,8 +36,6 @@ export interface ExchangeOptions {
 }
 
 const SWEEP_MS = 250;
-/** A 2026 backend asking a 2025 client for input more often than this is failed. */
-const MAX_INPUT_ROUNDS = 8;
 
 export interface ForwardOptions {
   /** The task a tasks/* request is about. */
@@ -52,19 +50,29 @@ const TASK_METHODS: ReadonlySet<string> = new Set([Method.tasksGet, Method.tasks
 
 type Incoming = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse;
 
-export class Exchange implements BackendHost<Backend> {
+export class Exchange implements BackendHost<Backend>, ExchangeCore {
   private readonly links = new Map<Backend, Link>();
   private readonly byConnection = new Map<BackendConnection, Link>();
-  private readonly ledgers = new Map<ClientSession, Ledger>();
+  /** Each open session's requests, by the session (ExchangeCore). */
+  readonly ledgers = new Map<ClientSession, Ledger>();
   /** Per-client backend instances → the session each serves. */
   private readonly owners = new Map<Backend, ClientSession>();
   readonly tasks = new TaskTable();
   readonly subscriptions = new Subscriptions();
-  /** 2026 clients' requests waiting for their retry, by park id. */
-  private readonly parks = new Map<string, Park>();
+  /** The bridges between the eras (see bridge-park.ts, bridge-rounds.ts). */
+  private readonly parks = new Parks(this);
+  private readonly rounds = new InputRounds(this);
   private ticking: Timer | undefined;
 
   constructor(private readonly options: ExchangeOptions) {}
+
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  get clientAnswerMs(): number {
+    return this.options.clientAnswerMs;
+  }
 
   // ---- sessions -------------------------------------------------------------------------------
 
@@ -168,7 +176,7 @@ export class Exchange implements BackendHost<Backend> {
     link.asked.clear();
     link.elicitations.clear();
     this.tasks.dropLink(link);
-    for (const park of [...this.parks.values()]) if (park.routed.link === link) this.parks.delete(park.id);
+    this.parks.dropLink(link);
   }
 
   request(connection: BackendConnection, method: string, params: Record<string, unknown> | undefined, timeoutMs: number): Promise<any> {
@@ -264,16 +272,21 @@ export class Exchange implements BackendHost<Backend> {
     if (!routed) return false;
     ledger!.inflight.delete(clientId);
     this.abandon(routed, reason);
-    this.withdrawRound(ledger!, routed, reason);
+    this.rounds.withdrawRound(ledger!, routed, reason);
     return true;
   }
 
   /** Gives up a forwarded request at its backend (if still waiting there): it is told to stop. */
-  private abandon(routed: Routed, reason: string): void {
+  abandon(routed: Routed, reason: string): void {
     const { link, backendId } = routed;
     if (link.pending.get(backendId) !== routed) return;
     link.pending.delete(backendId);
     this.toBackend(link, notification(Notification.cancelled, { requestId: backendId, reason }));
+  }
+
+  /** A 2026 client's retry carrying a requestState this proxy sealed (see bridge-park.ts). */
+  resume(session: ClientSession, msg: JsonRpcRequest): void {
+    this.parks.resume(session, msg);
   }
 
   /** A client's answer to a backend's request: back to that backend with its own id. */
@@ -282,7 +295,7 @@ export class Exchange implements BackendHost<Backend> {
     const out = typeof msg.id === 'number' ? ledger?.outbound.get(msg.id) : undefined;
     if (!out) return log.debug(`session ${session.id}: answer to unknown id ${JSON.stringify(msg.id)} dropped`);
     ledger!.outbound.delete(out.proxyId);
-    if (out.round) return this.roundAnswered(out.round.routed, out.round.key, msg);
+    if (out.round) return this.rounds.roundAnswered(out.round.routed, out.round.key, msg);
     if (out.link.asked.get(out.backendId) === out) out.link.asked.delete(out.backendId);
     if (out.createsTask && typeof msg.result?.task?.taskId === 'string') {
       const entry = this.tasks.add({ session, link: out.link, runner: 'client', runnerId: msg.result.task.taskId }, msg.result.task.ttl, this.options.clock.now());
@@ -406,15 +419,15 @@ export class Exchange implements BackendHost<Backend> {
   }
 
   /** A forwarded request's answer, to the client that asked (or parked for it, or asked again). */
-  private answer(link: Link, entry: Routed, msg: JsonRpcResponse): void {
+  answer(link: Link, entry: Routed, msg: JsonRpcResponse): void {
     if (entry.park?.parked) {
       entry.park.final = msg; // given to the client's retry
       return;
     }
-    if (entry.park) this.dropPark(entry.park);
+    if (entry.park) this.parks.dropPark(entry.park);
     const ledger = this.ledgers.get(entry.session);
     if (ledger?.inflight.get(entry.clientId) === entry) ledger.inflight.delete(entry.clientId);
-    if (!entry.session.modern && isInputRequired(msg.result) && INPUT_REQUIRED_METHODS.has(entry.method)) return this.askRound(entry, msg.result);
+    if (!entry.session.modern && isInputRequired(msg.result) && INPUT_REQUIRED_METHODS.has(entry.method)) return this.rounds.askRound(entry, msg.result);
     msg.id = entry.clientId;
     if (entry.session.modern) toModernAnswer(msg, entry.method, entry.target);
     if (entry.createsTask && typeof msg.result?.task?.taskId === 'string') {
@@ -531,7 +544,7 @@ export class Exchange implements BackendHost<Backend> {
     if (missing) {
       return this.toBackend(link, errorResponse(msg.id, ErrorCode.MethodNotFound, `the client (${session.clientInfo.name} ${session.clientInfo.version}) does not support ${missing}`));
     }
-    if (session.modern) return this.park(link, msg, session, extra);
+    if (session.modern) return this.parks.park(link, msg, session, extra);
     const relatedTask = this.tasks.ofBackend(link, relatedTaskId(msg.params));
     if (relatedTask) setRelatedTaskId(msg.params, relatedTask.proxyId);
     const proxyId = ledger.nextId++;
@@ -583,7 +596,7 @@ export class Exchange implements BackendHost<Backend> {
   }
 
   /** The client request a backend message relates to, when the wire said so. */
-  private relatedRequest(link: Link, extra: MessageExtra | undefined): Routed | undefined {
+  relatedRequest(link: Link, extra: MessageExtra | undefined): Routed | undefined {
     const id = extra?.relatedRequestId;
     const entry = typeof id === 'number' ? link.pending.get(id) : undefined;
     return entry?.kind === 'routed' ? entry : undefined;
@@ -637,187 +650,6 @@ export class Exchange implements BackendHost<Backend> {
     return [...this.ledgers.keys()].filter((s) => s.initialized);
   }
 
-  // ---- bridge: a 2026 client, a 2025 backend asking for input ------------------------------
-
-  /**
-   * A 2025 backend asks the 2026 client of `session` for input (sampling, elicitation, roots).
-   * 2026 has no server→client requests: the backend's request is parked, and the client's
-   * request is answered input_required with it (requests arriving together go together).
-   */
-  private park(link: Link, msg: JsonRpcRequest, session: ClientSession, extra: MessageExtra | undefined): void {
-    const routed = this.relatedRequest(link, extra) ?? this.onlyRouted(link, session);
-    if (!routed || routed.session !== session || !INPUT_REQUEST_METHODS.has(msg.method) || !INPUT_REQUIRED_METHODS.has(routed.method)) {
-      const message = `${msg.method} cannot be carried to this MCP 2026-07-28 client (only sampling, elicitation and roots, during tools/call, prompts/get or resources/read)`;
-      return this.toBackend(link, errorResponse(msg.id, ErrorCode.MethodNotFound, message));
-    }
-    const now = this.options.clock.now();
-    let park = routed.park;
-    if (!park) {
-      park = { id: randomUUID(), routed, round: 0, waiting: new Map(), parked: false, flushing: false, nextKey: 1, expires: now + this.options.clientAnswerMs };
-      routed.park = park;
-      this.parks.set(park.id, park);
-    }
-    const key = `${msg.method.split('/')[0]}_${park.nextKey++}`;
-    const { _meta, ...params } = msg.params ?? {};
-    const out: Outbound = {
-      session, proxyId: 0, link, backendId: msg.id, method: msg.method, backendToken: undefined,
-      deadline: park.expires, createsTask: false, park, key, input: { method: msg.method, params },
-    };
-    link.asked.set(msg.id, out);
-    park.waiting.set(key, out);
-    if (!park.parked && !park.flushing) {
-      park.flushing = true;
-      setImmediate(() => this.askParked(park!));
-    }
-    this.arm();
-  }
-
-  /** The attached client's request ends with input_required naming every waiting input; the backend's request stays. */
-  private askParked(park: Park): void {
-    park.flushing = false;
-    const { routed } = park;
-    const ledger = this.ledgers.get(routed.session);
-    if (park.parked || park.waiting.size === 0 || !ledger || ledger.inflight.get(routed.clientId) !== routed) return;
-    ledger.inflight.delete(routed.clientId);
-    park.parked = true;
-    park.round++;
-    park.expires = this.options.clock.now() + this.options.clientAnswerMs;
-    routed.deadline = park.expires + SWEEP_MS; // the park's expiry decides
-    const inputRequests: Record<string, unknown> = {};
-    for (const [key, out] of park.waiting) inputRequests[key] = out.input;
-    const requestState = sealState({ park: park.id, round: park.round, exp: park.expires, method: routed.method, target: routed.target ?? '' });
-    const result = { resultType: 'input_required', inputRequests, requestState, _meta: { [MetaKey.serverInfo]: PROXY_INFO } };
-    routed.session.send(resultResponse(routed.clientId, result));
-  }
-
-  /** A 2026 client's retry carrying a requestState this proxy sealed: the parked request continues. */
-  resume(session: ClientSession, msg: JsonRpcRequest): void {
-    const now = this.options.clock.now();
-    const refuse = (why: string) => session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Invalid params: ${why}`));
-    const claims = openState(msg.params!.requestState, now);
-    if ('refused' in claims) return refuse(claims.refused);
-    const park = this.parks.get(claims.park);
-    if (!park || !park.parked || park.round !== claims.round) return refuse('requestState was used already, or the request it continues is over');
-    const target = msg.params?.name ?? msg.params?.uri ?? '';
-    if (claims.method !== msg.method || claims.target !== target) return refuse('requestState belongs to another request');
-    const responses = msg.params?.inputResponses;
-    if (responses !== undefined && (responses === null || typeof responses !== 'object' || Array.isArray(responses))) return refuse('inputResponses must be an object');
-    for (const [key, answer] of Object.entries(responses ?? {})) {
-      if (park.waiting.has(key) && (answer === null || typeof answer !== 'object' || Array.isArray(answer))) return refuse(`inputResponses.${key} must be an object`);
-    }
-    const ledger = this.ledgers.get(session);
-    if (!ledger) return;
-    for (const [key, out] of [...park.waiting]) {
-      const answer = (responses as Record<string, unknown> | undefined)?.[key];
-      if (answer === undefined) continue; // asked again below
-      park.waiting.delete(key);
-      out.link.asked.delete(out.backendId);
-      this.toBackend(out.link, resultResponse(out.backendId, answer));
-    }
-    const { routed } = park;
-    park.parked = false;
-    park.round++;
-    routed.session = session;
-    routed.clientId = msg.id;
-    const token = msg.params?._meta?.progressToken;
-    routed.progressToken = isValidId(token) ? token : undefined;
-    routed.deadline = Math.min(now + routed.link.backend.requestTimeoutMs, routed.maxDeadline);
-    ledger.inflight.set(msg.id, routed);
-    if (park.final) {
-      this.dropPark(park);
-      routed.park = undefined;
-      return this.answer(routed.link, routed, park.final);
-    }
-    if (park.waiting.size > 0) this.askParked(park); // what it did not answer is asked again
-  }
-
-  /** A park whose request got its final answer: inputs still asked for are moot. */
-  private dropPark(park: Park): void {
-    this.parks.delete(park.id);
-    for (const out of park.waiting.values()) if (out.link.asked.get(out.backendId) === out) out.link.asked.delete(out.backendId);
-    park.waiting.clear();
-  }
-
-  /** The session's only request in flight at this connection. */
-  private onlyRouted(link: Link, session: ClientSession): Routed | undefined {
-    let found: Routed | undefined;
-    for (const p of this.ledgers.get(session)?.inflight.values() ?? []) {
-      if (p.link !== link) continue;
-      if (found) return undefined;
-      found = p;
-    }
-    return found;
-  }
-
-  // ---- bridge: a 2025 client, a 2026 backend answering input_required ---------------------
-
-  /** Asks the 2025 client, on its session, what the backend's input_required asks for; retries once all are answered. */
-  private askRound(routed: Routed, result: { inputRequests?: Record<string, { method: string; params?: Record<string, any> }>; requestState?: string }): void {
-    const { session } = routed;
-    const ledger = this.ledgers.get(session);
-    if (!ledger) return;
-    const rounds: Rounds = routed.rounds ?? { params: routed.params, count: 0, responses: {}, waiting: new Set() };
-    if (++rounds.count > MAX_INPUT_ROUNDS) {
-      return this.fail(routed, ErrorCode.InternalError, `server "${routed.link.backend.name}" asked for input more than ${MAX_INPUT_ROUNDS} times for ${routed.method}`);
-    }
-    const asked = Object.entries(result.inputRequests ?? {});
-    for (const [, req] of asked) {
-      const missing = INPUT_REQUEST_METHODS.has(req?.method) ? missingCapability(session.capabilities, req.method, req.params) : req?.method ?? 'an unknown request';
-      if (missing) return this.fail(routed, ErrorCode.InternalError, `server "${routed.link.backend.name}" needs ${missing} for ${routed.method}, which the client did not declare`);
-    }
-    const retry: Routed = { ...routed, rounds };
-    rounds.requestState = result.requestState;
-    rounds.responses = {};
-    rounds.waiting = new Set(asked.map(([key]) => key));
-    ledger.inflight.set(routed.clientId, retry); // a cancellation finds it while the client is being asked
-    if (asked.length === 0) return void this.options.clock.after(SWEEP_MS, () => this.retryRound(retry)); // "retry later"
-    for (const [key, req] of asked) {
-      const proxyId = ledger.nextId++;
-      const out: Outbound = {
-        session, proxyId, link: routed.link, backendId: key, method: req.method, backendToken: undefined,
-        deadline: this.options.clock.now() + this.options.clientAnswerMs, createsTask: false, round: { routed: retry, key },
-      };
-      ledger.outbound.set(proxyId, out);
-      const params = req.method === Method.elicitationCreate && req.params?.mode === 'url' ? { ...req.params, elicitationId: randomUUID() } : req.params;
-      session.send(params === undefined ? { jsonrpc: '2.0', id: proxyId, method: req.method } : { jsonrpc: '2.0', id: proxyId, method: req.method, params }, routed.clientId);
-    }
-    this.arm();
-  }
-
-  private roundAnswered(routed: Routed, key: string, msg: JsonRpcResponse): void {
-    const rounds = routed.rounds!;
-    if (msg.error) {
-      this.withdrawRound(this.ledgers.get(routed.session)!, routed, 'the client refused another input');
-      return this.fail(routed, msg.error.code, msg.error.message);
-    }
-    rounds.responses[key] = msg.result;
-    rounds.waiting.delete(key);
-    if (rounds.waiting.size === 0) this.retryRound(routed);
-  }
-
-  /** The backend gets its request again, with this round's answers and its requestState. */
-  private retryRound(routed: Routed): void {
-    const ledger = this.ledgers.get(routed.session);
-    if (!ledger || ledger.inflight.get(routed.clientId) !== routed) return; // cancelled or closed meanwhile
-    ledger.inflight.delete(routed.clientId);
-    const rounds = routed.rounds!;
-    const params: Record<string, any> = { ...rounds.params, inputResponses: rounds.responses };
-    if (rounds.requestState !== undefined) params.requestState = rounds.requestState;
-    else delete params.requestState;
-    if (routed.progressToken !== undefined) params._meta = { ...params._meta, progressToken: routed.progressToken };
-    const msg: JsonRpcRequest = { jsonrpc: '2.0', id: routed.clientId, method: routed.method, params };
-    this.forward(routed.session, msg, routed.link.backend, routed.link.backend.name, { target: routed.target, rounds });
-  }
-
-  /** The proxy's questions for this request that the client has not answered: withdrawn. */
-  private withdrawRound(ledger: Ledger, routed: Routed, reason: string): void {
-    for (const out of [...ledger.outbound.values()]) {
-      if (out.round?.routed.clientId !== routed.clientId || out.session !== routed.session) continue;
-      ledger.outbound.delete(out.proxyId);
-      out.session.send(notification(Notification.cancelled, { requestId: out.proxyId, reason }));
-    }
-  }
-
   // ---- deadlines ------------------------------------------------------------------------------
 
   /** Fails what is past its deadline: requests at backends, backends' requests at clients, expired tasks. */
@@ -842,7 +674,7 @@ export class Exchange implements BackendHost<Backend> {
         ledger.outbound.delete(out.proxyId);
         if (out.round) {
           const message = `the client did not answer ${out.method} within ${formatDuration(this.options.clientAnswerMs)}`;
-          this.withdrawRound(ledger, out.round.routed, message);
+          this.rounds.withdrawRound(ledger, out.round.routed, message);
           this.fail(out.round.routed, ErrorCode.RequestTimeout, message);
           continue;
         }
@@ -853,20 +685,11 @@ export class Exchange implements BackendHost<Backend> {
       }
     }
     this.tasks.expire(now);
-    for (const park of [...this.parks.values()]) {
-      if (!park.parked || park.expires > now) continue;
-      this.parks.delete(park.id);
-      const message = `the client did not continue ${park.routed.method} within ${formatDuration(this.options.clientAnswerMs)}`;
-      for (const out of park.waiting.values()) {
-        out.link.asked.delete(out.backendId);
-        this.toBackend(out.link, errorResponse(out.backendId, ErrorCode.RequestTimeout, message));
-      }
-      this.abandon(park.routed, message);
-    }
+    this.parks.sweep(now);
   }
 
   /** Keeps one sweep scheduled while anything has a deadline. */
-  private arm(): void {
+  arm(): void {
     if (this.ticking) return;
     this.ticking = this.options.clock.after(SWEEP_MS, () => {
       this.ticking = undefined;
@@ -884,13 +707,13 @@ export class Exchange implements BackendHost<Backend> {
   // ---- helpers --------------------------------------------------------------------------------
 
   /** A forwarded request that gets no answer from its backend: the client gets this error. */
-  private fail(routed: Routed, code: number, message: string): void {
+  fail(routed: Routed, code: number, message: string): void {
     const ledger = this.ledgers.get(routed.session);
     if (ledger?.inflight.get(routed.clientId) === routed) ledger.inflight.delete(routed.clientId);
     routed.session.send(errorResponse(routed.clientId, code, message));
   }
 
-  private toBackend(link: Link, msg: object): void {
+  toBackend(link: Link, msg: object): void {
     if (this.byConnection.get(link.connection) !== link) return; // that connection is over
     try {
       link.connection.channel.writer.send(msg as any);
