@@ -59,6 +59,8 @@ describe("parseConfig: valid files", () => {
       ],
       disabledServers: [],
       source: SOURCE,
+      notes: [],
+      ignoredKeys: [],
     });
   });
 
@@ -80,7 +82,7 @@ describe("parseConfig: valid files", () => {
         headers: { Authorization: "Bearer x" },
         tools: { allow: ["search*"], deny: ["delete"] },
         session: "per-client",
-        timeout: 15000,
+        timeoutMs: 15000,
       },
     }).servers;
     assert.deepEqual(server.headers, { Authorization: "Bearer x" });
@@ -238,9 +240,9 @@ describe("parseConfig: errors", () => {
     assert.equal(err.issues[0].path, "");
   });
 
-  it("locates errors V8 reports without a position (comments, bad tokens)", () => {
-    const comment = configError(() => parseConfig('{\n  // my servers\n  "mcpServers": {}\n}', "mcp.json", {}));
-    assert.match(comment.message, /^mcp\.json: invalid JSON at line 2, column 3: /);
+  it("locates errors V8 reports without a position (bad tokens), also after comments", () => {
+    const afterComment = configError(() => parseConfig('{\n  // my servers\n  "mcpServers": {} x\n}', "mcp.json", {}));
+    assert.match(afterComment.message, /^mcp\.json: invalid JSON at line 3, column 20: /);
     const token = configError(() => parseConfig('{"mcpServers": {"a": tru}}', "mcp.json", {}));
     assert.match(token.message, /^mcp\.json: invalid JSON at line 1, column 25: Unexpected token '\}'$/);
   });
@@ -293,7 +295,7 @@ describe("parseConfig: errors", () => {
           args: ["ok", 42],
           env: { PORT: 8080 },
           session: "per-user",
-          timeout: 1.5,
+          timeout: "soon",
           restart: "always",
           disabled: "no",
         },
@@ -305,7 +307,7 @@ describe("parseConfig: errors", () => {
         "mcpServers.x.args[1]": "expected string, received number",
         "mcpServers.x.env.PORT": "expected string, received number",
         "mcpServers.x.session": 'expected one of "shared"|"per-client"',
-        "mcpServers.x.timeout": "expected a whole number of milliseconds",
+        "mcpServers.x.timeout": 'expected a duration with its unit, such as "60s" or "500ms"',
         "mcpServers.x.restart": "expected true, false or an object { initialDelayMs?, maxDelayMs?, stableMs? }",
         "mcpServers.x.disabled": "expected boolean, received string",
       },
@@ -325,9 +327,9 @@ describe("parseConfig: errors", () => {
     ]);
   });
 
-  it("checks the top level: mcpServers required and an object, separator length", () => {
+  it("checks the top level: mcpServers (or servers) required and an object, separator length", () => {
     assert.deepEqual(configError(() => parseConfig("{}", SOURCE, {})).issues, [
-      { path: "mcpServers", message: "expected object (missing)" },
+      { path: "mcpServers", message: 'missing: expected "mcpServers" (or "servers", as VS Code writes it), an object of servers by name' },
     ]);
     assert.deepEqual(configError(() => parseConfig('{"mcpServers":[]}', SOURCE, {})).issues, [
       { path: "mcpServers", message: "expected object, received array" },

@@ -86,7 +86,7 @@ describe('examples/config', { timeout: 90_000 }, () => {
 
   it('has one tested config per backend type and feature', () => {
     assert.deepEqual(readdirSync(EXAMPLES).sort(), [
-      'env-interpolation.json', 'http.json', 'per-client.json', 'sse.json', 'stdio.json', 'tools-allow-deny.json', 'ws.json',
+      'editors', 'env-interpolation.json', 'http.json', 'per-client.json', 'sse.json', 'stdio.json', 'tools-allow-deny.json', 'ws.json',
     ]);
   });
 

@@ -27,7 +27,7 @@ describe('reliability: request timeouts', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'multi-mcp-tap-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const tap = path.join(dir, 'slow.in.jsonl');
-    const proxy = startStdioProxy(t, { servers: { slow: { ...tappedFixtureServer(tap, 'slow'), timeout: 1000 } } });
+    const proxy = startStdioProxy(t, { servers: { slow: { ...tappedFixtureServer(tap, 'slow'), timeoutMs: 1000 } } });
     await proxy.initialize();
 
     const sentAt = Date.now();
@@ -53,7 +53,7 @@ describe('reliability: request timeouts', () => {
   });
 
   it('does not time out a call whose progress notifications keep coming', async (t) => {
-    const proxy = startStdioProxy(t, { servers: { slow: { ...fixtureServer('slow'), timeout: 1500 } } });
+    const proxy = startStdioProxy(t, { servers: { slow: { ...fixtureServer('slow'), timeoutMs: 1500 } } });
     await proxy.initialize();
     const since = proxy.notifications.length;
     const sentAt = Date.now();

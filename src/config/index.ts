@@ -1,7 +1,7 @@
 // Public surface of the config module.
 export { ConfigError, type ConfigIssue } from "./errors.js";
 export { interpolate, referencedVariables, type Env } from "./interpolate.js";
-export { loadConfig, parseConfig, parseServerEntries } from "./load.js";
+export { loadConfig, parseConfig, parseServerEntries, readConfigText, SERVER_TABLES } from "./load.js";
 export { formatPath } from "./path.js";
 export {
   ConfigFileSchema,

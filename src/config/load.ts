@@ -1,81 +1,132 @@
 import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import * as path from "node:path";
 import type { z } from "zod";
+import { EDITOR_ONLY_KEYS, timeoutInSeconds, workspaceFolder } from "./editors.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { interpolateCollect, type Env } from "./interpolate.js";
-import { formatPath } from "./path.js";
+import { blankJsonc } from "./jsonc.js";
+import { formatPath, type PathSegment } from "./path.js";
 import { ConfigFileSchema, isPlainObject } from "./schema.js";
 import { toServerSpec, type Config, type ServerSpec } from "./spec.js";
 
 export { ConfigError, type ConfigIssue } from "./errors.js";
 
+/** The keys that hold servers: `mcpServers` (most editors) and `servers` (VS Code). */
+export const SERVER_TABLES = ["mcpServers", "servers"] as const;
+const OWN_TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([...SERVER_TABLES, "separator", "namespace"]);
+
 /** Reads and parses a config file. `source` in the result and errors is the absolute path. */
 export function loadConfig(file: string, env: Env = process.env): Config {
   const absolute = path.resolve(file);
-  let text: string;
+  return parseConfig(readConfigText(absolute), absolute, env);
+}
+
+/** The text of a config file; a ConfigError that says why if it cannot be read. */
+export function readConfigText(file: string): string {
+  const absolute = path.resolve(file);
   try {
-    text = readFileSync(absolute, "utf8");
+    return readFileSync(absolute, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const message =
       code === "ENOENT" ? `config file does not exist: ${absolute}` : `cannot read config file ${absolute}: ${(err as Error).message}`;
     throw new ConfigError(absolute, [{ path: "", message }]);
   }
-  return parseConfig(text, absolute, env);
 }
 
 /**
- * Parses config text: JSON → `${VAR}` interpolation → validation → normalized Config.
- * Relative `cwd` values resolve against the directory of `source`.
+ * Parses config text: JSON (comments and trailing commas allowed) → `${VAR}` interpolation →
+ * validation → normalized Config. Relative paths are anchored at the directory of `source`.
  */
 export function parseConfig(text: string, source: string, env: Env = process.env): Config {
   const raw = parseJson(text, source);
-  const { servers, disabledServers, file } = validate(raw, source, env);
-  const config: Config = { servers, disabledServers, source };
+  const { servers, disabledServers, file, notes, ignoredKeys } = validate(raw, source, env);
+  const config: Config = { servers, disabledServers, source, notes, ignoredKeys };
   if (file.separator !== undefined) config.separator = file.separator;
   if (file.namespace !== undefined) config.namespace = file.namespace;
   return config;
 }
 
 /**
- * Validates a `{ "mcpServers": { ... } }` object coming from elsewhere (the admin
- * API), with the same interpolation and error reporting as a file.
+ * Validates a `{ "mcpServers": { ... } }` (or `"servers"`) object coming from elsewhere (the
+ * admin API), with the same interpolation and error reporting as a file. `configFile` anchors
+ * relative paths, as if the entries were written there.
  */
 export function parseServerEntries(
   obj: unknown,
   source: string,
   env: Env = process.env,
+  configFile = source,
 ): { servers: ServerSpec[]; disabledServers: string[] } {
-  const { servers, disabledServers } = validate(obj, source, env);
+  const { servers, disabledServers } = validate(obj, source, env, configFile);
   return { servers, disabledServers };
 }
 
-function validate(raw: unknown, source: string, env: Env) {
-  // `disabled: true` works like commenting the entry out (JSON has no comments):
-  // it is neither interpolated nor validated, so half-written entries don't block startup.
+function validate(raw: unknown, source: string, env: Env, configFile = source) {
   const disabledServers: string[] = [];
+  const ignoredKeys: string[] = [];
   let doc = raw;
-  if (isPlainObject(raw) && isPlainObject(raw.mcpServers)) {
-    const enabled = Object.entries(raw.mcpServers).filter(([name, entry]) => {
-      const disabled = isPlainObject(entry) && entry.disabled === true;
-      if (disabled) disabledServers.push(name);
-      return !disabled;
-    });
+  const entries: unknown[] = [];
+  if (isPlainObject(raw)) {
     // Only the keys multi-mcp reads are interpolated: editors keep other things (comments,
     // their own settings) at the top level, and a "${...}" there must not break loading.
     const { separator, namespace } = raw;
-    doc = { mcpServers: Object.fromEntries(enabled), separator, namespace };
+    const kept: Record<string, unknown> = { separator, namespace };
+    for (const key of Object.keys(raw)) if (!OWN_TOP_LEVEL_KEYS.has(key)) ignoredKeys.push(formatPath([key]));
+    for (const table of SERVER_TABLES) {
+      const servers = raw[table];
+      if (!isPlainObject(servers)) {
+        kept[table] = servers;
+        continue;
+      }
+      entries.push(...Object.values(servers));
+      kept[table] = Object.fromEntries(
+        Object.entries(servers).filter(([name, entry]) => {
+          // `disabled: true` works like commenting the entry out (JSON has no comments): it is
+          // neither interpolated nor validated, so half-written entries don't block startup.
+          if (isPlainObject(entry) && entry.disabled === true) disabledServers.push(name);
+          return !(isPlainObject(entry) && entry.disabled === true);
+        }).map(([name, entry]) => [name, withoutEditorKeys(entry, [table, name], ignoredKeys)]),
+      );
+    }
+    doc = kept;
   }
 
-  const interpolated = interpolateCollect(doc, env);
+  const builtins = { workspaceFolder: workspaceFolder(configFile), userHome: homedir() };
+  const interpolated = interpolateCollect(doc, env, [], builtins);
   if (interpolated.issues.length > 0) throw new ConfigError(source, interpolated.issues);
 
   const parsed = ConfigFileSchema.safeParse(interpolated.value);
   if (!parsed.success) throw new ConfigError(source, parsed.error.issues.map(toConfigIssue));
 
-  const baseDir = path.dirname(path.resolve(source));
-  const servers = Object.entries(parsed.data.mcpServers).map(([name, server]) => toServerSpec(name, server, baseDir));
-  return { servers, disabledServers, file: parsed.data };
+  const issues: ConfigIssue[] = [];
+  const inSeconds = timeoutInSeconds(configFile, entries);
+  const baseDir = path.dirname(path.resolve(configFile));
+  const servers: ServerSpec[] = [];
+  const secondsRead: string[] = [];
+  for (const table of SERVER_TABLES) {
+    for (const [name, server] of Object.entries(parsed.data[table] ?? {})) {
+      const issue = (key: string, message: string) => issues.push({ path: formatPath([table, name, key]), message });
+      servers.push(toServerSpec(name, server, { baseDir, timeoutInSeconds: inSeconds, issue }));
+      if (typeof server.timeout === "number") secondsRead.push(`${formatPath([table, name, "timeout"])}: ${server.timeout} → ${server.timeout} s`);
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(source, issues);
+  const notes = secondsRead.length === 0 ? [] : [
+    `${source}: "timeout" numbers are read as seconds, as Cline and Roo Code mean them (${secondsRead.join(", ")}); write "timeoutMs" or "60s" to say the unit`,
+  ];
+  return { servers, disabledServers, file: parsed.data, notes, ignoredKeys };
+}
+
+/** The entry without the keys editors keep for themselves; their paths are added to `ignored`. */
+function withoutEditorKeys(entry: unknown, where: PathSegment[], ignored: string[]): unknown {
+  if (!isPlainObject(entry)) return entry;
+  const kept = Object.entries(entry).filter(([key]) => {
+    if (EDITOR_ONLY_KEYS.has(key)) ignored.push(formatPath([...where, key]));
+    return !EDITOR_ONLY_KEYS.has(key);
+  });
+  return Object.fromEntries(kept);
 }
 
 function toConfigIssue(issue: z.core.$ZodIssue): ConfigIssue {
@@ -88,9 +139,9 @@ function toConfigIssue(issue: z.core.$ZodIssue): ConfigIssue {
 
 /** JSON.parse with the error located as file:line:column where V8 tells us the offset. */
 function parseJson(text: string, source: string): unknown {
-  const body = text.replace(/^\uFEFF/, ""); // editors on Windows like to add a BOM
+  const body = blankJsonc(text.replace(/^\uFEFF/, "")); // editors on Windows like to add a BOM
   if (body.trim() === "") {
-    throw new ConfigError(source, [{ path: "", message: 'file is empty; expected a JSON object like { "mcpServers": { ... } }' }]);
+    throw new ConfigError(source, [{ path: "", message: 'file is empty (or only comments); expected a JSON object like { "mcpServers": { ... } }' }]);
   }
   try {
     return JSON.parse(body);

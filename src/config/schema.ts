@@ -1,9 +1,11 @@
 import { z } from "zod";
+import { parseDuration } from "./duration.js";
 
 /** Longest server name accepted; names end up inside tool names, which clients limit. */
 export const MAX_SERVER_NAME_LENGTH = 64;
 
-export const TRANSPORT_TYPES = ["stdio", "sse", "http", "streamable-http", "ws"] as const;
+/** `streamable-http` (Roo Code) and `streamableHttp` (Cline) are names of `http`. */
+export const TRANSPORT_TYPES = ["stdio", "sse", "http", "streamable-http", "streamableHttp", "ws"] as const;
 export type TransportType = (typeof TRANSPORT_TYPES)[number];
 
 /** Backoff used when `restart` is true or leaves a field out. */
@@ -23,7 +25,11 @@ export function parseServerUrl(value: string): URL | undefined {
 
 const stringMap = z.record(z.string(), z.string());
 const stringList = z.array(z.string());
+const nonEmpty = z.string().min(1, "expected a non-empty string");
 const delayMs = z.number().int("expected a whole number of milliseconds").nonnegative("expected a number >= 0");
+const serverUrl = z.string().refine((s) => parseServerUrl(s) !== undefined, "expected an absolute http:, https:, ws: or wss: URL");
+const transportType = z.enum(TRANSPORT_TYPES);
+const DURATION = 'expected a duration with its unit, such as "60s" or "500ms"';
 
 const RestartOptionsSchema = strictObject({
   initialDelayMs: delayMs.optional(),
@@ -36,22 +42,30 @@ const ToolFilterSchema = strictObject({
   deny: stringList.optional(),
 });
 
-/** One entry of `mcpServers`. Unknown keys are rejected so typos ("comand") surface. */
+/**
+ * One server entry. Unknown keys are rejected so typos ("comand") surface; the loader takes out
+ * the editors' own keys (see editors.ts) before this sees the entry.
+ */
 export const ServerConfigSchema = strictObject({
-  command: z.string().min(1, "expected a non-empty string").optional(),
+  command: nonEmpty.optional(),
   args: stringList.optional(),
   env: stringMap.optional(),
-  cwd: z.string().min(1, "expected a non-empty string").optional(),
-  url: z
-    .string()
-    .refine((s) => parseServerUrl(s) !== undefined, "expected an absolute http:, https:, ws: or wss: URL")
-    .optional(),
-  type: z.enum(TRANSPORT_TYPES).optional(),
+  envFile: nonEmpty.optional(),
+  cwd: nonEmpty.optional(),
+  url: serverUrl.optional(),
+  serverUrl: serverUrl.optional(), // Windsurf
+  type: transportType.optional(),
+  transportType: transportType.optional(), // Cline
   headers: stringMap.optional(),
   disabled: z.boolean().optional(),
+  disabledTools: stringList.optional(), // Roo Code, Windsurf
   tools: ToolFilterSchema.optional(),
   session: z.enum(["shared", "per-client"]).optional(),
+  // The unit of a bare number depends on the editor that wrote it: the loader decides (load.ts).
   timeout: z
+    .union([z.number().positive(DURATION), z.string().refine((s) => parseDuration(s) !== undefined, DURATION)], { error: DURATION })
+    .optional(),
+  timeoutMs: z
     .number()
     .int("expected a whole number of milliseconds")
     .positive("expected a positive number of milliseconds")
@@ -66,14 +80,31 @@ export const ServerConfigSchema = strictObject({
   when: (payload) => isPlainObject(payload.value),
 });
 
-/** The whole file. Unknown top-level keys are ignored: editors keep their own settings there. */
-export const ConfigFileSchema = z.looseObject({
-  mcpServers: z.record(z.string(), ServerConfigSchema).superRefine(checkServerNames, {
-    when: (payload) => isPlainObject(payload.value),
-  }),
-  separator: z.string().min(1, "expected 1 to 8 characters").max(8, "expected 1 to 8 characters").optional(),
-  namespace: z.boolean().optional(),
+const ServerTableSchema = z.record(z.string(), ServerConfigSchema).superRefine(checkServerNames, {
+  when: (payload) => isPlainObject(payload.value),
 });
+
+/**
+ * The whole file: servers under `mcpServers` (Claude, Cursor, Cline, Roo, Windsurf…) and/or
+ * `servers` (VS Code). Other top-level keys are ignored: editors keep their own settings there.
+ */
+export const ConfigFileSchema = z
+  .looseObject({
+    mcpServers: ServerTableSchema.optional(),
+    servers: ServerTableSchema.optional(),
+    separator: z.string().min(1, "expected 1 to 8 characters").max(8, "expected 1 to 8 characters").optional(),
+    namespace: z.boolean().optional(),
+  })
+  .superRefine((file, ctx) => {
+    if (file.mcpServers === undefined && file.servers === undefined) {
+      ctx.addIssue({ code: "custom", path: ["mcpServers"], message: 'missing: expected "mcpServers" (or "servers", as VS Code writes it), an object of servers by name' });
+    }
+    for (const name of Object.keys(file.servers ?? {})) {
+      if (file.mcpServers && Object.hasOwn(file.mcpServers, name)) {
+        ctx.addIssue({ code: "custom", path: ["servers", name], message: `server "${name}" is also in "mcpServers"; keep one of the two` });
+      }
+    }
+  });
 
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
 export type RestartOptions = z.infer<typeof RestartOptionsSchema>;
@@ -84,12 +115,19 @@ type Ctx = z.RefinementCtx<unknown>;
 
 /** Cross-field rules zod's shape cannot express. Fields may be malformed here; guard with typeof. */
 function checkServerRules(server: Partial<Record<keyof ServerConfig, unknown>>, ctx: Ctx): void {
-  const hasCommand = server.command !== undefined;
-  const hasUrl = server.url !== undefined;
   const issue = (message: string, path: string[] = []) => ctx.addIssue({ code: "custom", message, path });
+  const urlKey = server.url !== undefined ? "url" : "serverUrl";
+  const typeKey = server.type !== undefined ? "type" : "transportType";
+  const hasCommand = server.command !== undefined;
+  const hasUrl = server[urlKey] !== undefined;
 
+  for (const [a, b] of [["url", "serverUrl"], ["type", "transportType"], ["timeout", "timeoutMs"]] as const) {
+    if (server[a] !== undefined && server[b] !== undefined && (a === "timeout" || server[a] !== server[b])) {
+      issue(`has both "${a}" and "${b}"${a === "timeout" ? "" : " with different values"}; keep one`, [b]);
+    }
+  }
   if (hasCommand && hasUrl) {
-    issue('has both "command" and "url"; use "command" for a local process or "url" for a remote server, not both');
+    issue(`has both "command" and "${urlKey}"; use "command" for a local process or "${urlKey}" for a remote server, not both`);
   } else if (!hasCommand && !hasUrl) {
     issue('needs either "command" (local process) or "url" (remote server)');
   }
@@ -101,21 +139,22 @@ function checkServerRules(server: Partial<Record<keyof ServerConfig, unknown>>, 
     if (max < initial) issue(`maxDelayMs (${max}) must be at least initialDelayMs (${initial})`, ["restart", "maxDelayMs"]);
   }
 
-  const type = TRANSPORT_TYPES.find((t) => t === server.type);
+  const type = TRANSPORT_TYPES.find((t) => t === server[typeKey]);
   if (type === undefined) return; // absent, or already reported as not one of TRANSPORT_TYPES
   if (type === "stdio") {
-    if (!hasCommand) issue('type "stdio" requires "command"', ["type"]);
+    if (!hasCommand) issue(`${typeKey} "stdio" requires "command"`, [typeKey]);
     return;
   }
   if (!hasUrl) {
-    issue(`type "${type}" requires "url"`, ["type"]);
+    issue(`${typeKey} "${type}" requires "url"`, [typeKey]);
     return;
   }
-  const url = typeof server.url === "string" ? parseServerUrl(server.url) : undefined;
+  const value = server[urlKey];
+  const url = typeof value === "string" ? parseServerUrl(value) : undefined;
   if (!url) return; // already reported by the url field itself
   const isWs = url.protocol === "ws:" || url.protocol === "wss:";
-  if (type === "ws" && !isWs) issue('type "ws" requires a ws: or wss: URL', ["url"]);
-  if (type !== "ws" && isWs) issue(`type "${type}" requires an http: or https: URL`, ["url"]);
+  if (type === "ws" && !isWs) issue(`${typeKey} "ws" requires a ws: or wss: URL`, [urlKey]);
+  if (type !== "ws" && isWs) issue(`${typeKey} "${type}" requires an http: or https: URL`, [urlKey]);
 }
 
 function checkServerNames(servers: Record<string, unknown>, ctx: Ctx): void {
