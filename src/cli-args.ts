@@ -21,6 +21,10 @@ export interface CliOptions {
   maxBodyBytes: number;
   /** Append every message crossing the proxy to this JSONL file. */
   record?: string;
+  /** Reload when the config file changes (--no-watch: only on SIGHUP). */
+  watch: boolean;
+  /** Admin API changes are not written to the config file. */
+  readOnlyConfig: boolean;
   help: boolean;
   version: boolean;
 }
@@ -47,6 +51,8 @@ Options:
                            (repeatable; "*" accepts any). Loopback origins are always accepted.
   --max-body BYTES         HTTP mode: largest accepted POST body (default: 4194304)
   --record FILE            append every message crossing the proxy to FILE (JSONL transcript)
+  --no-watch               do not reload when the config file changes (SIGHUP still reloads)
+  --read-only-config       keep admin API changes (POST/DELETE /mcp_servers) out of the config file
   -h, --help               show this help
   -v, --version            show the version
 
@@ -87,6 +93,8 @@ export function parseCli(argv: string[]): CliOptions {
         'allow-origin': { type: 'string', multiple: true },
         'max-body': { type: 'string' },
         record: { type: 'string' },
+        'no-watch': { type: 'boolean' },
+        'read-only-config': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -127,6 +135,8 @@ export function parseCli(argv: string[]): CliOptions {
     allowOrigins,
     maxBodyBytes: positiveInt('--max-body', values['max-body'], 4 * 1024 * 1024),
     record: values.record,
+    watch: !values['no-watch'],
+    readOnlyConfig: values['read-only-config'] ?? false,
     help: values.help ?? false,
     version: values.version ?? false,
   };

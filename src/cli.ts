@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Entry point: flags, config, wiring of the router to a front, signals. Nothing else.
+import * as path from 'node:path';
 import { parseCli, USAGE, UsageError, type CliOptions } from './cli-args.js';
-import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { ConfigError, parseConfig, readConfigText, type Config } from './config/index.js';
+import { watchConfigFile } from './config/watch.js';
 import { connect } from './connectors.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { errorMessage, log, setLogLevel } from './log.js';
@@ -10,6 +12,7 @@ import { FileRecorder } from './record/recorder.js';
 import { DEFAULT_SEPARATOR, separatorIsStrict } from './router/names.js';
 import { ROUTABLE_CLIENT_CAPABILITIES } from './router/capabilities.js';
 import { Router } from './router/router.js';
+import { LiveConfig, reportConfigNotes } from './reload.js';
 import { serveStdioChannel } from './stdio-front.js';
 import { ndjsonChannel } from './transports/ndjson.js';
 
@@ -34,6 +37,7 @@ function createRouter(opts: CliOptions, config: Config): Router {
   });
   router.configure(config.servers);
   for (const name of config.disabledServers) log.info(`server "${name}" is disabled in ${config.source}`);
+  reportConfigNotes(config);
   return router;
 }
 
@@ -48,7 +52,7 @@ function serveStdio(router: Router, opts: CliOptions): void {
 }
 
 /** HTTP mode: every remote front and the admin API on one port; backends start at once. */
-async function serveHttp(router: Router, opts: CliOptions): Promise<HttpServer> {
+async function serveHttp(router: Router, opts: CliOptions, live: LiveConfig): Promise<HttpServer> {
   const apiKey = process.env.MULTI_MCP_API_KEY || undefined;
   let http: HttpServer;
   try {
@@ -59,6 +63,7 @@ async function serveHttp(router: Router, opts: CliOptions): Promise<HttpServer> 
       allowedOrigins: opts.allowOrigins,
       maxBodyBytes: opts.maxBodyBytes,
       maxMessageBytes: opts.maxMessageBytes,
+      liveConfig: live,
     });
   } catch (e) {
     log.error(`cannot listen on ${opts.host}:${opts.port}: ${errorMessage(e)}`);
@@ -114,23 +119,29 @@ function main(): void {
   if (opts.version) return void process.stdout.write(`${PROXY_INFO.version}\n`);
   setLogLevel(opts.logLevel);
   let config: Config;
+  let text: string;
   try {
-    config = loadConfig(opts.config);
+    text = readConfigText(opts.config);
+    config = parseConfig(text, path.resolve(opts.config));
   } catch (e) {
     log.error(e instanceof ConfigError ? e.message : `cannot load config: ${errorMessage(e)}`);
     process.exit(1);
   }
   const router = createRouter(opts, config);
+  const live = new LiveConfig(router, config, text, { persist: !opts.readOnlyConfig });
   // A bug must not take the proxy (and every client's session) down: log it and go on.
   process.on('uncaughtException', (e) => log.error(`internal error: ${e.stack ?? e}`));
   process.on('unhandledRejection', (e) => log.error(`internal error: ${e instanceof Error ? e.stack : e}`));
+  process.on('SIGHUP', () => void live.reload('SIGHUP', true));
+  if (opts.watch) watchConfigFile(config.source, () => void live.reload('file changed'));
+  log.info(`reloading ${config.source} ${opts.watch ? 'when it changes and ' : ''}on SIGHUP`);
   if (opts.transport === 'http') {
     let http: HttpServer | undefined;
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(router, signal, http));
-    void serveHttp(router, opts).then((h) => (http = h));
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(router, signal, http));
+    void serveHttp(router, opts, live).then((h) => (http = h));
     return;
   }
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(router, signal));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(router, signal));
   serveStdio(router, opts);
 }
 

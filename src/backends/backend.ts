@@ -11,6 +11,7 @@ import { tapChannel, type Recorder } from '../record/recorder.js';
 import type { Clock, Timer } from '../router/clock.js';
 import { ALL_KINDS, listAll, listCatalog, type Catalog, type Lister } from './catalog.js';
 import type { BackendConnection, BackendHost, Connector } from './connection.js';
+import { GiveUp } from './give-up.js';
 export type { Catalog };
 
 /**
@@ -65,6 +66,7 @@ export class Backend {
   private connection: BackendConnection | undefined;
   private refreshing: Promise<void> | undefined;
   private readonly dirty = new Set<ListKind>();
+  private readonly giveUp = new GiveUp();
 
   constructor(
     readonly spec: ServerSpec,
@@ -138,6 +140,7 @@ export class Backend {
       this.checkStillWanted(connection);
       this.catalog = catalog;
       this.lastError = undefined;
+      this.giveUp.succeeded();
       this.readySince = this.options.clock.now();
       this.setState('ready', ALL_KINDS);
       if (this.idleWhenReady) await this.idle();
@@ -284,6 +287,12 @@ export class Backend {
 
   /** Exponential backoff: initialDelay doubling up to maxDelay, reset after a stable period. */
   private scheduleRestart(kinds: ListKind[] = []): void {
+    const hopeless = this.giveUp.failed(this.lastError ?? 'unknown error', this.spec);
+    if (hopeless) {
+      this.lastError = hopeless;
+      log.error(`server "${this.name}" gave up: ${hopeless}`);
+      return this.setState('failed', kinds);
+    }
     const { initialDelayMs, maxDelayMs, stableMs } = this.spec.restart;
     if (this.readySince && this.options.clock.now() - this.readySince >= stableMs) this.restarts = 0;
     this.readySince = 0;

@@ -7,6 +7,8 @@ import { Backend, type BackendOptions, type ClientInfo } from './backend.js';
 export class Registry {
   private readonly backends = new Map<string, Backend>();
   private readonly instances = new Set<Backend>();
+  /** HTTP mode: a per-client server's registered entry goes idle once listed (see startAll). */
+  private idlePerClient = false;
 
   constructor(private readonly options: BackendOptions) {}
 
@@ -41,8 +43,14 @@ export class Registry {
   /** Registers a backend without starting it. */
   create(spec: ServerSpec): Backend {
     if (this.backends.has(spec.name)) throw new Error(`a server named "${spec.name}" already exists`);
-    const backend = new Backend(spec, this.options);
+    const backend = this.newBackend(spec);
     this.backends.set(spec.name, backend);
+    return backend;
+  }
+
+  private newBackend(spec: ServerSpec): Backend {
+    const backend = new Backend(spec, this.options);
+    backend.idleWhenReady = this.idlePerClient && spec.session === 'per-client';
     return backend;
   }
 
@@ -57,6 +65,7 @@ export class Registry {
    */
   async startAll(clientCapabilities: Record<string, unknown>, clientInfo?: ClientInfo, perClient = true): Promise<void> {
     const all = [...this.backends.values()];
+    this.idlePerClient = !perClient;
     for (const b of all) b.idleWhenReady = !perClient && b.spec.session === 'per-client';
     await Promise.allSettled(all.map((b) => b.start(clientCapabilities, true, clientInfo)));
   }
@@ -75,11 +84,24 @@ export class Registry {
     }
   }
 
-  async remove(name: string): Promise<Backend | undefined> {
+  /**
+   * Registers a backend for `spec`, replacing one of the same name in its place in the order (a
+   * restart with a new spec); returns it and the one replaced, once that one has stopped.
+   */
+  async put(spec: ServerSpec, reason: string): Promise<{ backend: Backend; replaced?: Backend }> {
+    const replaced = this.backends.get(spec.name);
+    if (!replaced) return { backend: this.create(spec) };
+    const backend = this.newBackend(spec);
+    this.backends.set(spec.name, backend);
+    await replaced.stop(reason);
+    return { backend, replaced };
+  }
+
+  async remove(name: string, reason = 'was removed'): Promise<Backend | undefined> {
     const backend = this.backends.get(name);
     if (!backend) return undefined;
     this.backends.delete(name);
-    await backend.stop('was removed');
+    await backend.stop(reason);
     return backend;
   }
 

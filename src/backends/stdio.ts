@@ -44,12 +44,14 @@ class StdioConnection implements BackendConnection {
   ) {
     this.pid = child.pid;
     this.channel = ndjsonChannel(child.stdout!, child.stdin!, maxMessageBytes);
-    pipeStderr(name, child);
+    const lastError = pipeStderr(name, child);
     // EPIPE on a dead child's stdin is expected; the exit event reports the real cause.
     child.stdin!.on('error', () => {});
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        if (!this.closing) this.lostCallback?.(signal ? `exited on signal ${signal}` : `exited with code ${code}`);
+        const said = lastError();
+        const why = signal ? `exited on signal ${signal}` : `exited with code ${code}`;
+        if (!this.closing) this.lostCallback?.(said ? `${why}: ${said}` : why);
         resolve();
       });
       child.once('error', (err) => {
@@ -96,18 +98,26 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-/** Copies the child's stderr to ours, line by line, each prefixed with the server name. */
-function pipeStderr(name: string, child: ChildProcess): void {
+/**
+ * Copies the child's stderr to ours, line by line, each prefixed with the server name. Returns
+ * the last line that looks like an error, which tells why a server exits (e.g. a missing script).
+ */
+function pipeStderr(name: string, child: ChildProcess): () => string | undefined {
   let partial = '';
+  let lastError: string | undefined;
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => {
     const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
     if (partial.length > 65536) lines.push(partial), (partial = ''); // no unbounded buffering
-    for (const line of lines) process.stderr.write(`[${name}] ${line}\n`);
+    for (const line of lines) {
+      process.stderr.write(`[${name}] ${line}\n`);
+      if (/error|cannot|can't|not found|no such/i.test(line) && !/^\s+at /.test(line)) lastError = line.trim().slice(0, 300);
+    }
   });
   child.stderr!.on('end', () => {
     if (partial) process.stderr.write(`[${name}] ${partial}\n`);
   });
   child.stderr!.on('error', (err) => log.debug(`[${name}] stderr: ${err.message}`));
+  return () => lastError;
 }

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorMessage, log } from '../log.js';
+import type { LiveConfig } from '../reload.js';
 import type { Router } from '../router/router.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../transports/channel.js';
 import { AdminApi, HEALTH_PATH, isVerboseHealth, SERVERS_PATH, TOOLS_PATH } from './admin.js';
@@ -36,6 +37,8 @@ export interface HttpServerOptions {
   heartbeatMs?: number;
   sessionIdleMs?: number;
   maxQueuedEvents?: number;
+  /** The config file: admin changes are queued and written there. Absent: run time only. */
+  liveConfig?: LiveConfig;
 }
 
 export interface HttpServer {
@@ -80,7 +83,7 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
     maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES,
   });
   const ws = new WsFront(router, { maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, heartbeatMs });
-  const admin = new AdminApi(router, maxBodyBytes);
+  const admin = new AdminApi(router, maxBodyBytes, options.liveConfig);
 
   const exact = new Map<string, Route>([
     [SSE_PATH, { methods: { GET: ({ req, res }) => legacy.open(req, res) } }],
@@ -108,14 +111,15 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
     ],
   ]);
   const serverRoute: Route = { methods: { DELETE: ({ res, params }) => admin.removeServer(res, params[0]) } };
+  const restartRoute: Route = { methods: { POST: ({ res, params }) => admin.restartServer(res, params[0]) } };
 
   function match(pathname: string): { route: Route; params: string[] } | undefined {
     const route = exact.get(pathname.length > 1 ? pathname.replace(/\/$/, '') : pathname);
     if (route) return { route, params: [] };
-    const m = /^\/mcp_servers\/([^/]+)\/?$/.exec(pathname);
+    const m = /^\/mcp_servers\/([^/]+)(\/restart)?\/?$/.exec(pathname);
     if (!m) return undefined;
     try {
-      return { route: serverRoute, params: [decodeURIComponent(m[1])] };
+      return { route: m[2] ? restartRoute : serverRoute, params: [decodeURIComponent(m[1])] };
     } catch {
       return undefined;
     }

@@ -10,6 +10,8 @@ export class ListChanges {
   /** Each list as last announced (JSON). */
   private readonly announced = new Map<ListKind, string>();
   private timer: NodeJS.Timeout | undefined;
+  /** While above 0 (a reload in progress), changes are only collected. */
+  private held = 0;
 
   constructor(
     private readonly catalog: MergedCatalog,
@@ -30,8 +32,18 @@ export class ListChanges {
     clearTimeout(this.timer);
   }
 
+  hold(): void {
+    this.held++;
+  }
+
+  release(): void {
+    if (--this.held === 0) this.flush();
+  }
+
   private flush(): void {
+    clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.held > 0) return;
     const methods = new Set<string>();
     for (const kind of this.changed) {
       const text = this.text(kind);

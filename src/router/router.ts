@@ -494,10 +494,44 @@ export class Router {
     return this.registry.add(spec, this.startCapabilities, this.startClientInfo);
   }
 
-  async removeServer(name: string): Promise<boolean> {
-    const backend = await this.registry.remove(name);
+  /**
+   * Registers a server, or replaces the one of that name in its place (a restart with a new spec),
+   * and starts it as start-up does: one that fails stays, retried with backoff.
+   */
+  async launchServer(spec: ServerSpec, reason = 'is restarting'): Promise<Backend> {
+    this.stopInstances(spec.name, reason);
+    const { backend, replaced } = await this.registry.put(spec, reason);
+    if (replaced) this.exchange.release(replaced);
+    if (this.startup) await backend.start(this.startCapabilities, true, this.startClientInfo).catch(() => {}); // else startAll does
+    return backend;
+  }
+
+  /** Stops a server and every per-client instance of it; their requests in flight fail with `reason`. */
+  async removeServer(name: string, reason?: string): Promise<boolean> {
+    this.stopInstances(name, reason);
+    const backend = await this.registry.remove(name, reason);
     if (backend) this.exchange.release(backend);
     return backend !== undefined;
+  }
+
+  private stopInstances(name: string, reason = 'was removed'): void {
+    for (const session of this.exchange.sessions()) {
+      const backend = session.instances.get(name)?.backend;
+      session.instances.delete(name);
+      if (!backend || this.registry.isRegistered(backend)) continue; // adopted: goes with the registered one
+      this.exchange.release(backend);
+      void backend.stop(reason).then(() => this.registry.release(backend));
+    }
+  }
+
+  /** Runs a batch of server changes (a reload): clients hear once, after it, of each list that changed. */
+  async batch<T>(changes: () => Promise<T>): Promise<T> {
+    this.listChanges.hold();
+    try {
+      return await changes();
+    } finally {
+      this.listChanges.release();
+    }
   }
 
   /** Answers every request in flight with an error, closes sessions, stops all backends. */

@@ -10,8 +10,10 @@ import { CLI } from './proxy-process.js';
 import { PATIENCE_MS, waitFor } from './wait.js';
 
 export interface HttpProxyOptions {
-  /** The `mcpServers` object of the config. */
-  servers: Record<string, object>;
+  /** The `mcpServers` object of the config (written to a temp file, removed on stop). */
+  servers?: Record<string, object>;
+  /** Or an existing config file, left in place. */
+  configFile?: string;
   /** Extra CLI flags. */
   args?: string[];
   /** Extra environment (MULTI_MCP_API_KEY is never inherited from the test's own environment). */
@@ -22,6 +24,8 @@ export interface HttpProxy {
   /** http://127.0.0.1:<port> */
   url: string;
   pid: number;
+  /** The config file it serves. */
+  configFile: string;
   stderr(): string;
   /** Waits (bounded) until the proxy's stderr matches. */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<unknown>;
@@ -32,9 +36,9 @@ export interface HttpProxy {
 }
 
 export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpProxy> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'multi-mcp-http-'));
-  const config = path.join(dir, 'mcp.json');
-  writeFileSync(config, JSON.stringify({ mcpServers: options.servers }, null, 2));
+  const dir = options.configFile === undefined ? mkdtempSync(path.join(tmpdir(), 'multi-mcp-http-')) : undefined;
+  const config = options.configFile ?? path.join(dir!, 'mcp.json');
+  if (dir) writeFileSync(config, JSON.stringify({ mcpServers: options.servers ?? {} }, null, 2));
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   if (!options.env?.MULTI_MCP_API_KEY) delete env.MULTI_MCP_API_KEY;
   const args = [CLI, '--transport', 'http', '--host', '127.0.0.1', '--port', '0', '--config', config, '--log-level', 'info'];
@@ -62,7 +66,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     }
     reaper.killAll();
     if (!exited) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   };
   let url: string;
   try {
@@ -82,6 +86,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   return {
     url,
     pid: child.pid!,
+    configFile: config,
     stderr: () => stderr,
     waitForLog: (pattern, timeoutMs = PATIENCE_MS) => waitFor(() => pattern.test(stderr), `proxy log ${pattern}`, timeoutMs, 10),
     exited: () => exited,
