@@ -14,25 +14,40 @@ import { fileURLToPath } from 'node:url';
 import { waitFor } from '../helpers/wait.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // dist/test/harness
-const PEER_DIR = process.env.CONFORMANCE_SERVER_DIR
-  ? path.resolve(process.env.CONFORMANCE_SERVER_DIR)
-  : path.resolve(here, '../../../../shared/peers/conformance-everything-server');
+const SHARED_PEERS = path.resolve(here, '../../../../shared/peers');
+
+/** The two reference servers: suite 0.1.16 (2025-11-25), and suite 0.2.0-alpha.11 (both eras). */
+export type Peer = '2025' | '2026';
+const PEERS: Record<Peer, { dir: string; env: string; origin: string }> = {
+  '2025': {
+    dir: process.env.CONFORMANCE_SERVER_DIR ? path.resolve(process.env.CONFORMANCE_SERVER_DIR) : path.join(SHARED_PEERS, 'conformance-everything-server'),
+    env: 'CONFORMANCE_SERVER_DIR',
+    origin: 'examples/servers/typescript of modelcontextprotocol/conformance v0.1.16',
+  },
+  '2026': {
+    dir: process.env.CONFORMANCE_SERVER_2026_DIR ? path.resolve(process.env.CONFORMANCE_SERVER_2026_DIR) : path.join(SHARED_PEERS, 'conformance-everything-server-2026'),
+    env: 'CONFORMANCE_SERVER_2026_DIR',
+    origin: 'examples/servers/typescript of modelcontextprotocol/conformance v0.2.0-alpha.11',
+  },
+};
 const INSTALLED_MARK = '.multi-mcp-installed';
 const INSTALL_TIMEOUT_MS = 8 * 60_000;
 
 /** Why the reference server cannot be used, or undefined when its folder is there. */
-export function peerMissing(): string | undefined {
-  if (existsSync(path.join(PEER_DIR, 'package-lock.json'))) return undefined;
-  return `the reference conformance server is not at ${PEER_DIR}. It is not part of this repository: ` +
-    'put its folder (examples/servers/typescript of modelcontextprotocol/conformance v0.1.16, with a package-lock.json) ' +
-    'at ../shared/peers/conformance-everything-server beside the repository, or name it with CONFORMANCE_SERVER_DIR=/path. ' +
+export function peerMissing(peer: Peer = '2025'): string | undefined {
+  const { dir, env, origin } = PEERS[peer];
+  if (existsSync(path.join(dir, 'package-lock.json'))) return undefined;
+  return `the reference conformance server is not at ${dir}. It is not part of this repository: ` +
+    `put its folder (${origin}, with a package-lock.json) ` +
+    `at ../shared/peers/${path.basename(dir)} beside the repository, or name it with ${env}=/path. ` +
     '`npm test` does not need it.';
 }
 
 /** The installed copy, installing it first if this package-lock has not been installed yet. */
-function installedPeer(): string {
-  const missing = peerMissing();
+function installedPeer(peer: Peer): string {
+  const missing = peerMissing(peer);
   if (missing) throw new Error(missing);
+  const PEER_DIR = PEERS[peer].dir;
   const lock = readFileSync(path.join(PEER_DIR, 'package-lock.json'));
   const key = createHash('sha256').update(lock).digest('hex').slice(0, 16);
   const dir = path.join(tmpdir(), `multi-mcp-conformance-server-${key}`);
@@ -79,8 +94,8 @@ export interface PeerServer {
   stop(): Promise<void>;
 }
 
-export async function startConformanceServer(): Promise<PeerServer> {
-  const dir = installedPeer();
+export async function startConformanceServer(peer: Peer = '2025'): Promise<PeerServer> {
+  const dir = installedPeer(peer);
   const port = await freePort();
   const child: ChildProcess = spawn(path.join(dir, 'node_modules', '.bin', 'tsx'), ['everything-server.ts'], {
     cwd: dir,

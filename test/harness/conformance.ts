@@ -2,6 +2,7 @@
 // server directly, then through multi-mcp (Streamable HTTP front and backend) in transparent mode
 // (--no-namespace) and with namespacing on (the backend given by URL alone, so the proxy must
 // detect Streamable HTTP itself). Prints the three pass counts and every failing check.
+// Then suite 0.2.0-alpha.11 for both protocol eras (conformance-eras.ts).
 // Exits non-zero when transparent mode does not pass exactly the checks that pass directly, when
 // the namespaced failures are not exactly the ones README's "Conformance" section lists, or when
 // the reference server (outside this repository, see conformance-server.ts) is missing.
@@ -10,6 +11,7 @@ import * as path from 'node:path';
 import { backendsStarted, startHttpProxy, type HttpProxy } from '../helpers/http-proxy.js';
 import { node22Missing, ROOT } from '../helpers/node22.js';
 import { killAllRunning } from '../helpers/run-child.js';
+import { runEras } from './conformance-eras.js';
 import { peerMissing, startConformanceServer } from './conformance-server.js';
 import { runSuite, SUITE_PACKAGE, type Check, type SuiteResult } from './conformance-suite.js';
 
@@ -127,12 +129,15 @@ async function main(): Promise<number> {
     { label: 'through proxy, namespaced, by URL', result: namespaced },
   ]);
   const problems = verify(direct, transparent, namespaced);
+  // Both protocol eras, suite 0.2.0-alpha.11 (conformance-eras.ts).
+  problems.push(...(await runEras(started)));
   if (problems.length) {
     console.log('\nFAILED:');
     for (const p of problems) console.log(`  ${p}`);
     if (direct.failed.length) console.log(`\ndirect run output:\n${direct.output}`);
   } else {
-    console.log('\nOK: transparent mode passes exactly the direct checks; namespaced failures are exactly those README lists');
+    console.log('\nOK: transparent mode passes exactly the direct checks; namespaced failures are exactly those README lists; ' +
+      'both eras keep every scored scenario that passes directly');
   }
   // Closing line in the common "N passed, N failed" form: direct checks kept / lost through the proxy.
   const kept = direct.passed.filter((c) => keys(transparent.passed).has(key(c))).length;
