@@ -1,9 +1,12 @@
 // Command-line flags: parsing, validation and the --help text. No side effects.
 import { parseArgs } from 'node:util';
+import { DISCOVERY_MODES, type DiscoveryMode } from './config/discovery.js';
 import { normalizeOrigin } from './http/security.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 
 export interface CliOptions {
+  /** serve (default), or `multi-mcp tools`: print what the tool definitions cost, then exit. */
+  command: 'serve' | 'tools';
   config: string;
   transport: 'stdio' | 'http';
   host: string;
@@ -25,13 +28,22 @@ export interface CliOptions {
   watch: boolean;
   /** Admin API changes are not written to the config file. */
   readOnlyConfig: boolean;
+  /** --tool-discovery: over the config's top-level toolDiscovery.mode. */
+  toolDiscovery?: DiscoveryMode;
+  /** --view: stdio mode and `tools` serve this view of the config. */
+  view?: string;
+  /** `tools --json` */
+  json: boolean;
   help: boolean;
   version: boolean;
 }
 
 export const USAGE = `Usage: multi-mcp [options]
+       multi-mcp tools [--view NAME] [--json] [options]
 
 One MCP server in front of many: spawns or connects the servers in mcp.json and routes between them.
+\`multi-mcp tools\` starts the servers, prints the number and size (bytes, ~tokens) of their tool
+definitions per server, in total and in search mode, and exits.
 
 Options:
   --config PATH            config file (default: ./mcp.json)
@@ -53,6 +65,11 @@ Options:
   --record FILE            append every message crossing the proxy to FILE (JSONL transcript)
   --no-watch               do not reload when the config file changes (SIGHUP still reloads)
   --read-only-config       keep admin API changes (POST/DELETE /mcp_servers) out of the config file
+  --tool-discovery all|search
+                           search: tools/list shows only the pinned tools and search_tools, describe_tools,
+                           call_tool (default: the config's toolDiscovery.mode, else all)
+  --view NAME              stdio mode and \`tools\`: serve the view NAME of the config's "views"
+  --json                   \`tools\`: print JSON
   -h, --help               show this help
   -v, --version            show the version
 
@@ -72,12 +89,12 @@ function positiveInt(flag: string, value: string | undefined, fallback?: number)
 }
 
 export function parseCli(argv: string[]): CliOptions {
-  let values;
+  let values, positionals;
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: argv,
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
       options: {
         config: { type: 'string' },
         transport: { type: 'string' },
@@ -95,12 +112,28 @@ export function parseCli(argv: string[]): CliOptions {
         record: { type: 'string' },
         'no-watch': { type: 'boolean' },
         'read-only-config': { type: 'boolean' },
+        'tool-discovery': { type: 'string' },
+        view: { type: 'string' },
+        json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
     }));
   } catch (e) {
     throw new UsageError((e as Error).message);
+  }
+  const [first, ...extra] = positionals;
+  if ((first !== undefined && first !== 'tools') || extra.length > 0) {
+    throw new UsageError(`unexpected argument "${first === 'tools' ? extra[0] : first}" (the only command is "tools")`);
+  }
+  const command = first === 'tools' ? 'tools' : 'serve';
+  const toolDiscovery = values['tool-discovery'] as DiscoveryMode | undefined;
+  if (toolDiscovery !== undefined && !DISCOVERY_MODES.includes(toolDiscovery)) {
+    throw new UsageError(`--tool-discovery must be ${DISCOVERY_MODES.join(' or ')}, got "${toolDiscovery}"`);
+  }
+  if (values.json && command !== 'tools') throw new UsageError('--json goes with the "tools" command');
+  if (values.view !== undefined && command !== 'tools' && values.transport !== undefined && values.transport !== 'stdio') {
+    throw new UsageError(`--view is for stdio mode; in HTTP mode every view is served at /mcp/NAME, /sse/NAME and /ws/NAME`);
   }
   const transport = values.transport ?? 'stdio';
   if (!['stdio', 'sse', 'http'].includes(transport)) {
@@ -121,6 +154,7 @@ export function parseCli(argv: string[]): CliOptions {
     }
   });
   return {
+    command,
     config: values.config ?? 'mcp.json',
     transport: transport === 'stdio' ? 'stdio' : 'http',
     host: values.host ?? '127.0.0.1',
@@ -137,6 +171,9 @@ export function parseCli(argv: string[]): CliOptions {
     record: values.record,
     watch: !values['no-watch'],
     readOnlyConfig: values['read-only-config'] ?? false,
+    toolDiscovery,
+    view: values.view,
+    json: values.json ?? false,
     help: values.help ?? false,
     version: values.version ?? false,
   };

@@ -5,6 +5,8 @@ import { parseCli, USAGE, UsageError, type CliOptions } from './cli-args.js';
 import { ConfigError, parseConfig, readConfigText, type Config } from './config/index.js';
 import { watchConfigFile } from './config/watch.js';
 import { connect } from './connectors.js';
+import type { View } from './discovery/view.js';
+import { formatToolCosts, toolCosts } from './discovery/tools-command.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { errorMessage, log, setLogLevel } from './log.js';
 import { PROXY_INFO } from './proxy-info.js';
@@ -34,20 +36,22 @@ function createRouter(opts: CliOptions, config: Config): Router {
     maxRequestMs: Math.max(10 * opts.requestTimeoutMs, 600_000),
     maxMessageBytes: opts.maxMessageBytes,
     pageSize: opts.pageSize,
+    discoveryMode: opts.toolDiscovery,
   });
   router.configure(config.servers);
+  router.views.configure(config);
   for (const name of config.disabledServers) log.info(`server "${name}" is disabled in ${config.source}`);
   reportConfigNotes(config);
   return router;
 }
 
 /** Serves one client over stdin/stdout; stdin EOF or a signal stops everything. */
-function serveStdio(router: Router, opts: CliOptions): void {
+function serveStdio(router: Router, opts: CliOptions, view: View): void {
   const channel = ndjsonChannel(process.stdin, process.stdout, opts.maxMessageBytes);
   // Registered before the session's own close handler: shutdown must answer the requests in
   // flight before closing the session would cancel them silently.
   channel.reader.onClose(() => void shutdown(router, 'stdin closed'));
-  serveStdioChannel(router, channel);
+  serveStdioChannel(router, channel, 'stdio', view);
   process.stdout.on('error', (e) => void shutdown(router, `stdout: ${e.message}`));
 }
 
@@ -71,6 +75,8 @@ async function serveHttp(router: Router, opts: CliOptions, live: LiveConfig): Pr
   }
   const ws = http.url.replace(/^http/, 'ws');
   log.info(`listening on ${http.url} (Streamable HTTP ${http.url}/mcp, SSE ${http.url}/sse, WebSocket ${ws}/ws)`);
+  const views = router.views.names();
+  if (views.length > 0) log.info(`views: ${views.map((v) => `/mcp/${v}`).join(', ')} (also under /sse/ and /ws/)`);
   if (!apiKey && !isLoopback(opts.host)) {
     log.warn(`serving on ${opts.host} without MULTI_MCP_API_KEY: anyone who can reach it can use every server`);
   }
@@ -128,10 +134,20 @@ function main(): void {
     process.exit(1);
   }
   const router = createRouter(opts, config);
-  const live = new LiveConfig(router, config, text, { persist: !opts.readOnlyConfig });
+  const view = opts.view === undefined ? router.views.root : router.views.get(opts.view);
+  if (!view) {
+    const names = router.views.names();
+    log.error(`no view named "${opts.view}" in ${config.source} (views: ${names.length ? names.join(', ') : 'none'})`);
+    process.exit(1);
+  }
   // A bug must not take the proxy (and every client's session) down: log it and go on.
   process.on('uncaughtException', (e) => log.error(`internal error: ${e.stack ?? e}`));
   process.on('unhandledRejection', (e) => log.error(`internal error: ${e instanceof Error ? e.stack : e}`));
+  if (opts.command === 'tools') {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(router, signal));
+    return void printTools(router, view, opts.json);
+  }
+  const live = new LiveConfig(router, config, text, { persist: !opts.readOnlyConfig });
   process.on('SIGHUP', () => void live.reload('SIGHUP', true));
   if (opts.watch) watchConfigFile(config.source, () => void live.reload('file changed'));
   log.info(`reloading ${config.source} ${opts.watch ? 'when it changes and ' : ''}on SIGHUP`);
@@ -142,7 +158,15 @@ function main(): void {
     return;
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(router, signal));
-  serveStdio(router, opts);
+  serveStdio(router, opts, view);
+}
+
+/** `multi-mcp tools`: start the servers, print what their tool definitions cost, stop them. */
+async function printTools(router: Router, view: View, json: boolean): Promise<void> {
+  await router.start({});
+  const costs = toolCosts(router, view);
+  await router.shutdown();
+  process.stdout.write(json ? `${JSON.stringify(costs, null, 2)}\n` : formatToolCosts(costs), () => process.exit(0));
 }
 
 main();

@@ -87,7 +87,7 @@ export class LiveConfig {
         log.warn('"separator" and "namespace" changes take effect when the proxy restarts');
       }
       this.config = next;
-      await this.apply(diff, retried);
+      await this.apply(diff, retried, next);
       log.info(`config reloaded (${why}): ${describeDiff(diff, retried)}`);
       return 'applied';
     });
@@ -134,8 +134,9 @@ export class LiveConfig {
     }
   }
 
-  private async apply(diff: ServerDiff, retried: ServerSpec[]): Promise<void> {
+  private async apply(diff: ServerDiff, retried: ServerSpec[], next: Config): Promise<void> {
     await this.router.batch(async () => {
+      this.router.views.configure(next); // views and toolDiscovery follow the file like the servers
       await Promise.all([
         ...diff.removed.map((name) => this.router.removeServer(name, 'was removed from the config')),
         // A name the file adds that runs already (added at run time only) is replaced too.

@@ -7,18 +7,20 @@ import type { Message } from 'vscode-jsonrpc/node';
 import { ErrorCode, errorResponse, isValidId, type JsonRpcId, type JsonRpcRequest } from '../protocol/jsonrpc.js';
 import { Notification } from '../protocol/mcp.js';
 import { MetaKey, ModernError, MODERN_VERSIONS, readEnvelope } from '../protocol/modern.js';
+import type { View } from './discovery/view.js';
 import type { Router } from './router/router.js';
 import type { ClientSession } from './router/session.js';
 import type { MessageChannel } from './transports/channel.js';
 import { requestChannel } from './transports/request-channel.js';
 
-export function serveStdioChannel(router: Router, channel: MessageChannel, id = 'stdio'): void {
+/** `view`: what this connection is shown (--view NAME); default the root view. */
+export function serveStdioChannel(router: Router, channel: MessageChannel, id = 'stdio', view?: View): void {
   channel.reader.listen((msg, extra) => {
     if (!isModernClaim(msg)) {
-      router.openSession(channel, id); // listens from now on
+      router.openSession(channel, id, view); // listens from now on
       return channel.reader.redeliver(msg, extra);
     }
-    const modern = new ModernConnection(router, channel);
+    const modern = new ModernConnection(router, channel, view);
     channel.reader.listen((m) => modern.take(m as unknown as Record<string, any>));
     modern.take(msg as unknown as Record<string, any>);
   });
@@ -36,6 +38,7 @@ class ModernConnection {
   constructor(
     private readonly router: Router,
     private readonly channel: MessageChannel,
+    private readonly view: View | undefined,
   ) {}
 
   take(msg: Record<string, any>): void {
@@ -64,7 +67,7 @@ class ModernConnection {
         if (this.open.get(request.id) === session) this.open.delete(request.id);
       },
     });
-    session = this.router.openModern(requestSide, envelope);
+    session = this.router.openModern(requestSide, envelope, undefined, this.view);
     this.open.set(request.id, session);
     requestSide.reader.pushValue(request);
   }

@@ -58,6 +58,8 @@ describe("parseConfig: valid files", () => {
         },
       ],
       disabledServers: [],
+      toolDiscovery: { mode: "all", pinned: [] },
+      views: [],
       source: SOURCE,
       notes: [],
       ignoredKeys: [],

@@ -1,4 +1,5 @@
 // Public surface of the config module.
+export { DISCOVERY_MODES, VIEW_NAME, type DiscoveryMode, type ToolDiscovery, type ViewConfig } from "./discovery.js";
 export { ConfigError, type ConfigIssue } from "./errors.js";
 export { interpolate, referencedVariables, type Env } from "./interpolate.js";
 export { loadConfig, parseConfig, parseServerEntries, readConfigText, SERVER_TABLES } from "./load.js";

@@ -7,6 +7,7 @@ import { ConfigError, type ConfigIssue } from "./errors.js";
 import { interpolateCollect, type Env } from "./interpolate.js";
 import { blankJsonc } from "./jsonc.js";
 import { formatPath, type PathSegment } from "./path.js";
+import { checkViews, toToolDiscovery, toViewConfigs } from "./discovery.js";
 import { ConfigFileSchema, isPlainObject } from "./schema.js";
 import { toServerSpec, type Config, type ServerSpec } from "./spec.js";
 
@@ -14,7 +15,7 @@ export { ConfigError, type ConfigIssue } from "./errors.js";
 
 /** The keys that hold servers: `mcpServers` (most editors) and `servers` (VS Code). */
 export const SERVER_TABLES = ["mcpServers", "servers"] as const;
-const OWN_TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([...SERVER_TABLES, "separator", "namespace"]);
+const OWN_TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([...SERVER_TABLES, "separator", "namespace", "toolDiscovery", "views"]);
 
 /** Reads and parses a config file. `source` in the result and errors is the absolute path. */
 export function loadConfig(file: string, env: Env = process.env): Config {
@@ -42,7 +43,11 @@ export function readConfigText(file: string): string {
 export function parseConfig(text: string, source: string, env: Env = process.env): Config {
   const raw = parseJson(text, source);
   const { servers, disabledServers, file, notes, ignoredKeys } = validate(raw, source, env);
-  const config: Config = { servers, disabledServers, source, notes, ignoredKeys };
+  const views = toViewConfigs(file.views);
+  const viewIssues = checkViews(views, [...servers.map((s) => s.name), ...disabledServers]);
+  if (viewIssues.length > 0) throw new ConfigError(source, viewIssues);
+  const toolDiscovery = toToolDiscovery(file.toolDiscovery);
+  const config: Config = { servers, disabledServers, toolDiscovery, views, source, notes, ignoredKeys };
   if (file.separator !== undefined) config.separator = file.separator;
   if (file.namespace !== undefined) config.namespace = file.namespace;
   return config;
@@ -71,8 +76,8 @@ function validate(raw: unknown, source: string, env: Env, configFile = source) {
   if (isPlainObject(raw)) {
     // Only the keys multi-mcp reads are interpolated: editors keep other things (comments,
     // their own settings) at the top level, and a "${...}" there must not break loading.
-    const { separator, namespace } = raw;
-    const kept: Record<string, unknown> = { separator, namespace };
+    const { separator, namespace, toolDiscovery, views } = raw;
+    const kept: Record<string, unknown> = { separator, namespace, toolDiscovery, views };
     for (const key of Object.keys(raw)) if (!OWN_TOP_LEVEL_KEYS.has(key)) ignoredKeys.push(formatPath([key]));
     for (const table of SERVER_TABLES) {
       const servers = raw[table];

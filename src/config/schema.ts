@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ToolDiscoverySchema, ViewsSchema } from "./discovery.js";
 import { parseDuration } from "./duration.js";
 
 /** Longest server name accepted; names end up inside tool names, which clients limit. */
@@ -94,6 +95,8 @@ export const ConfigFileSchema = z
     servers: ServerTableSchema.optional(),
     separator: z.string().min(1, "expected 1 to 8 characters").max(8, "expected 1 to 8 characters").optional(),
     namespace: z.boolean().optional(),
+    toolDiscovery: ToolDiscoverySchema.optional(),
+    views: ViewsSchema.optional(),
   })
   .superRefine((file, ctx) => {
     if (file.mcpServers === undefined && file.servers === undefined) {

@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import type { ToolDiscovery, ViewConfig } from "./discovery.js";
 import { parseDuration } from "./duration.js";
 import { readEnvFile } from "./env-file.js";
 import { anchorArgs, anchorCommand } from "./relative-paths.js";
@@ -42,6 +43,10 @@ export interface Config {
   disabledServers: string[];
   separator?: string;
   namespace?: boolean;
+  /** Top-level toolDiscovery: the default endpoints' mode, and that of views without their own. */
+  toolDiscovery: ToolDiscovery;
+  /** Named views, served at /mcp/NAME, /sse/NAME, /ws/NAME and with --view NAME. */
+  views: ViewConfig[];
   /** Where the config came from (absolute file path for loadConfig). */
   source: string;
   /** What the loader read in a way worth telling once (e.g. a bare "timeout" taken as seconds). */

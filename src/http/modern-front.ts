@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { ErrorCode, type JsonRpcRequest, type MessageKind } from '../../protocol/jsonrpc.js';
 import { MetaKey, ModernError, ModernHeader, MODERN_VERSIONS, readEnvelope } from '../../protocol/modern.js';
 import { isSupportedVersion } from '../../protocol/versions.js';
+import type { View } from '../discovery/view.js';
 import type { Router } from '../router/router.js';
 import type { ClientSession } from '../router/session.js';
 import { requestChannel } from '../transports/request-channel.js';
@@ -56,7 +57,8 @@ export class ModernFront {
     private readonly heartbeatMs: number,
   ) {}
 
-  post(req: IncomingMessage, res: ServerResponse, value: unknown, kind: MessageKind, accepts: Accepts): void {
+  /** `view`: the view of /mcp/NAME; undefined for /mcp. */
+  post(req: IncomingMessage, res: ServerResponse, value: unknown, kind: MessageKind, accepts: Accepts, view?: View): void {
     if (kind !== 'request') return sendEmpty(res, 202); // the revision defines no client notifications over HTTP
     const msg = value as JsonRpcRequest;
     const refuse = (status: number, code: number, message: string, data?: unknown) =>
@@ -107,7 +109,7 @@ export class ModernFront {
         else if (!res.headersSent) sendRpcError(res, 503, msg.id, ErrorCode.ConnectionClosed, 'multi-mcp closed the request before answering it');
       },
     });
-    session = this.router.openModern(channel, envelope);
+    session = this.router.openModern(channel, envelope, undefined, view);
     // The client closing its POST cancels the request (2026-07-28 has no cancellation notice over HTTP).
     res.on('close', () => {
       if (!answered) this.router.closeSession(session!, 'the client closed the request');

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorMessage, log } from '../log.js';
 import type { LiveConfig } from '../reload.js';
+import type { View } from '../discovery/view.js';
 import type { Router } from '../router/router.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../transports/channel.js';
 import { AdminApi, HEALTH_PATH, isVerboseHealth, SERVERS_PATH, TOOLS_PATH } from './admin.js';
@@ -52,6 +53,9 @@ export interface HttpServer {
 
 const UPGRADE = { Upgrade: 'websocket' };
 
+/** A view's endpoints: the root path of a front, then the view's name. */
+const VIEW_PATH = /^\/(mcp|sse|ws)\/([^/]+)\/?$/;
+
 /** Past this, connections still open when closing are cut. */
 const CLOSE_GRACE_MS = 3000;
 
@@ -60,6 +64,8 @@ interface Context {
   res: ServerResponse;
   url: URL;
   params: string[];
+  /** The view of /mcp/NAME, /sse/NAME, /ws/NAME (undefined: the root endpoints). */
+  view?: View;
 }
 
 type Handler = (ctx: Context) => void | Promise<void>;
@@ -86,15 +92,15 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
   const admin = new AdminApi(router, maxBodyBytes, options.liveConfig);
 
   const exact = new Map<string, Route>([
-    [SSE_PATH, { methods: { GET: ({ req, res }) => legacy.open(req, res) } }],
+    [SSE_PATH, { methods: { GET: ({ req, res, view }) => legacy.open(req, res, view) } }],
     [MESSAGES_PATH, { methods: { POST: ({ req, res, url }) => legacy.post(req, res, url) } }],
     [
       MCP_PATH,
       {
         methods: {
-          POST: ({ req, res }) => streamable.post(req, res),
-          GET: ({ req, res }) => streamable.get(req, res),
-          DELETE: ({ req, res }) => streamable.delete(req, res),
+          POST: ({ req, res, view }) => streamable.post(req, res, view),
+          GET: ({ req, res, view }) => streamable.get(req, res, view),
+          DELETE: ({ req, res, view }) => streamable.delete(req, res, view),
         },
       },
     ],
@@ -113,9 +119,11 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
   const serverRoute: Route = { methods: { DELETE: ({ res, params }) => admin.removeServer(res, params[0]) } };
   const restartRoute: Route = { methods: { POST: ({ res, params }) => admin.restartServer(res, params[0]) } };
 
-  function match(pathname: string): { route: Route; params: string[] } | undefined {
+  function match(pathname: string): { route: Route; params: string[]; view?: View } | undefined {
     const route = exact.get(pathname.length > 1 ? pathname.replace(/\/$/, '') : pathname);
     if (route) return { route, params: [] };
+    const viewed = viewOf(pathname);
+    if (viewed) return viewed.view && { route: exact.get(viewed.front)!, params: [], view: viewed.view };
     const m = /^\/mcp_servers\/([^/]+)(\/restart)?\/?$/.exec(pathname);
     if (!m) return undefined;
     try {
@@ -146,7 +154,7 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
       return sendError(res, 400, 'bad request target');
     }
     const found = match(url.pathname);
-    const ctx: Context = { req, res, url, params: found?.params ?? [] };
+    const ctx: Context = { req, res, url, params: found?.params ?? [], view: found?.view };
     const origin = req.headers.origin;
     const accepted = originAllowed(origin, allowedOrigins);
     // An accepted browser page may read every answer, a 401 included.
@@ -157,7 +165,7 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
     }
     const refused = refusal(req, found?.route.isPublic?.(ctx) ?? false, accepted);
     if (refused) return sendError(res, refused[0], refused[1], refused[2]);
-    if (!found) return sendError(res, 404, `no route for ${url.pathname}`);
+    if (!found) return sendError(res, 404, unknownViewMessage(url.pathname) ?? `no route for ${url.pathname}`);
     const handler = found.route.methods[req.method ?? ''];
     if (!handler) {
       const allow = allowOf(found.route);
@@ -170,8 +178,31 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/(.)\/$/, '$1');
     const refused = refusal(req, false);
     if (refused) return rejectUpgrade(socket, refused[0], refused[1], refused[2]);
-    if (pathname !== WS_PATH) return rejectUpgrade(socket, 404, `no WebSocket endpoint at ${pathname}`);
-    ws.upgrade(req, socket, head);
+    const viewed = viewOf(pathname);
+    if (pathname !== WS_PATH && (viewed?.front !== WS_PATH || !viewed.view)) {
+      return rejectUpgrade(socket, 404, unknownViewMessage(pathname) ?? `no WebSocket endpoint at ${pathname}`);
+    }
+    ws.upgrade(req, socket, head, viewed?.view);
+  }
+
+  /** /mcp/NAME, /sse/NAME, /ws/NAME: the front's own path and the view (undefined if none has that name). */
+  function viewOf(pathname: string): { front: string; view: View | undefined } | undefined {
+    const m = VIEW_PATH.exec(pathname);
+    if (!m) return undefined;
+    let name: string;
+    try {
+      name = decodeURIComponent(m[2]);
+    } catch {
+      return { front: `/${m[1]}`, view: undefined };
+    }
+    return { front: `/${m[1]}`, view: router.views.get(name) };
+  }
+
+  function unknownViewMessage(pathname: string): string | undefined {
+    const m = VIEW_PATH.exec(pathname);
+    if (!m) return undefined;
+    const names = router.views.names();
+    return `no view named ${JSON.stringify(m[2])} (configured views: ${names.length ? names.join(', ') : 'none'})`;
   }
 
   // Responses not finished yet: once closing has ended the streams and these are done, the

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classify, ErrorCode, idOf } from '../../protocol/jsonrpc.js';
+import type { View } from '../discovery/view.js';
 import type { Router } from '../router/router.js';
 import type { ClientSession } from '../router/session.js';
 import { channelOf, McpWriter } from '../transports/channel.js';
@@ -51,14 +52,14 @@ export class LegacySseFront {
     return this.sessions.size;
   }
 
-  /** GET /sse */
-  open(_req: IncomingMessage, res: ServerResponse): void {
+  /** GET /sse, or /sse/NAME with its `view` */
+  open(_req: IncomingMessage, res: ServerResponse, view?: View): void {
     const id = randomUUID();
     const stream = new SseStream(res, this.options.heartbeatMs);
     const reader = new PushReader();
     const channel = channelOf(reader, new SseWriter(stream));
     stream.send(`${MESSAGES_PATH}?sessionId=${id}`, 'endpoint');
-    const client = this.router.openSession(channel, id);
+    const client = this.router.openSession(channel, id, view);
     this.sessions.set(id, { reader, client });
     // The client hanging up is the only way a legacy session ends.
     stream.onClose(() => {

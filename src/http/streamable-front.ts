@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classify, ErrorCode, idOf, type JsonRpcRequest } from '../../protocol/jsonrpc.js';
 import { Method, Notification } from '../../protocol/mcp.js';
 import { isSupportedVersion, SUPPORTED_PROTOCOL_VERSIONS } from '../../protocol/versions.js';
+import type { View } from '../discovery/view.js';
 import type { Router } from '../router/router.js';
 import { readJsonBody, rejectBody } from './body.js';
 import { sendEmpty, sendRpcError } from './respond.js';
@@ -46,7 +47,8 @@ export class StreamableFront {
     return this.sessions.size;
   }
 
-  async post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** `view`: the view of /mcp/NAME; undefined for /mcp. A session belongs to the endpoint that created it. */
+  async post(req: IncomingMessage, res: ServerResponse, view?: View): Promise<void> {
     const accepts = parseAccept(req.headers.accept);
     if (!accepts.json && !accepts.sse) {
       const message = 'Not Acceptable: accept application/json or text/event-stream';
@@ -59,9 +61,9 @@ export class StreamableFront {
     if (typeof kind !== 'string') {
       return sendRpcError(res, 400, idOf(value), ErrorCode.InvalidRequest, `Invalid Request: ${kind.invalid}`);
     }
-    if (isModernPost(req.headers, value)) return this.modern.post(req, res, value, kind, accepts);
+    if (isModernPost(req.headers, value)) return this.modern.post(req, res, value, kind, accepts, view);
     const msg = value as JsonRpcRequest;
-    const session = kind === 'request' && msg.method === Method.initialize ? this.create(req, res) : this.sessionFor(req, res);
+    const session = kind === 'request' && msg.method === Method.initialize ? this.create(req, res, view) : this.sessionFor(req, res, view);
     if (!session) return;
     session.touch();
     if (kind !== 'request') {
@@ -86,11 +88,11 @@ export class StreamableFront {
   }
 
   /** GET: the session's server→client stream. */
-  get(req: IncomingMessage, res: ServerResponse): void {
+  get(req: IncomingMessage, res: ServerResponse, view?: View): void {
     if (!parseAccept(req.headers.accept).sse) {
       return sendRpcError(res, 406, null, ErrorCode.InvalidRequest, 'Not Acceptable: GET needs Accept: text/event-stream');
     }
-    const session = this.sessionFor(req, res);
+    const session = this.sessionFor(req, res, view);
     if (!session) return;
     session.touch();
     const lastEventId = req.headers['last-event-id'];
@@ -98,8 +100,8 @@ export class StreamableFront {
   }
 
   /** DELETE: ends the session; its requests in flight are cancelled at the backends. */
-  delete(req: IncomingMessage, res: ServerResponse): void {
-    const session = this.sessionFor(req, res);
+  delete(req: IncomingMessage, res: ServerResponse, view?: View): void {
+    const session = this.sessionFor(req, res, view);
     if (!session) return;
     this.router.closeSession(session.client, 'client ended the session');
     sendEmpty(res, 204);
@@ -112,7 +114,7 @@ export class StreamableFront {
     this.sessions.clear();
   }
 
-  private create(req: IncomingMessage, res: ServerResponse): StreamableSession | undefined {
+  private create(req: IncomingMessage, res: ServerResponse, view: View | undefined): StreamableSession | undefined {
     const existing = req.headers[SESSION_HEADER];
     if (existing !== undefined) {
       if (this.sessions.has(String(existing))) {
@@ -124,20 +126,20 @@ export class StreamableFront {
     }
     const id = randomUUID(); // crypto-random: the id is the session's only credential besides the API key
     const session = new StreamableSession(id, this.options, () => this.sessions.delete(id));
-    session.client = this.router.openSession(session.channel, id);
+    session.client = this.router.openSession(session.channel, id, view);
     this.sessions.set(id, session);
     return session;
   }
 
   /** The session named by Mcp-Session-Id, or undefined after answering 400/404. */
-  private sessionFor(req: IncomingMessage, res: ServerResponse): StreamableSession | undefined {
+  private sessionFor(req: IncomingMessage, res: ServerResponse, view: View | undefined): StreamableSession | undefined {
     const id = req.headers[SESSION_HEADER];
     if (typeof id !== 'string' || id === '') {
       sendRpcError(res, 400, null, ErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required');
       return undefined;
     }
     const session = this.sessions.get(id);
-    if (!session) {
+    if (!session || session.client.view !== (view ?? this.router.views.root)) {
       sendRpcError(res, 404, null, ErrorCode.InvalidRequest, `Session not found: ${id}`);
       return undefined;
     }

@@ -5,6 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { errorMessage, log } from '../log.js';
+import type { View } from '../discovery/view.js';
 import type { Router } from '../router/router.js';
 import type { ClientSession } from '../router/session.js';
 import { MCP_SUBPROTOCOL, wsChannel } from '../transports/ws.js';
@@ -53,7 +54,8 @@ export class WsFront {
     return this.clients.size;
   }
 
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /** `view`: the view of /ws/NAME; undefined for /ws. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, view?: View): void {
     const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     if (!offered.includes(MCP_SUBPROTOCOL)) {
       return rejectUpgrade(socket, 400, `the WebSocket subprotocol must be "${MCP_SUBPROTOCOL}"`);
@@ -61,7 +63,7 @@ export class WsFront {
     this.server().then(
       (wss) => {
         if (this.closed) return socket.destroy();
-        wss.handleUpgrade(req, socket, head, (ws) => this.connected(ws));
+        wss.handleUpgrade(req, socket, head, (ws) => this.connected(ws, view));
       },
       (e) => {
         log.error(`WebSocket upgrade: ${errorMessage(e)}`);
@@ -82,9 +84,9 @@ export class WsFront {
     return this.wss;
   }
 
-  private connected(ws: WebSocket): void {
+  private connected(ws: WebSocket, view: View | undefined): void {
     const channel = wsChannel(ws, this.options.maxMessageBytes);
-    const client = this.router.openSession(channel);
+    const client = this.router.openSession(channel, undefined, view);
     const entry = { client, alive: true };
     this.clients.set(ws, entry);
     ws.on('pong', () => (entry.alive = true));

@@ -643,11 +643,11 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
     link.elicitations.set(elicitationId, session);
   }
 
-  /** The sessions a backend's broadcast notifications concern: its owner for a per-client instance, else all initialized. */
+  /** The sessions a backend's broadcast notifications concern: its owner for a per-client instance, else all initialized whose view shows it. */
   private audience(link: Link): ClientSession[] {
     const owner = this.owners.get(link.backend);
     if (owner) return owner.initialized ? [owner] : [];
-    return [...this.ledgers.keys()].filter((s) => s.initialized);
+    return [...this.ledgers.keys()].filter((s) => s.initialized && s.view.allows(link.backend.name));
   }
 
   // ---- deadlines ------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 // Tells clients when a merged list changed: one notification per list for a burst of backend
 // changes, and none when a backend came back with the same list (e.g. after a restart).
 import { ListKinds, type ListKind } from '../../protocol/mcp.js';
-import type { MergedCatalog } from './aggregate.js';
 
 const DELAY_MS = 10;
 
@@ -14,7 +13,8 @@ export class ListChanges {
   private held = 0;
 
   constructor(
-    private readonly catalog: MergedCatalog,
+    /** A list as its clients see it (JSON). */
+    private readonly text: (kind: ListKind) => string,
     private readonly announce: (method: string) => void,
   ) {}
 
@@ -53,9 +53,5 @@ export class ListChanges {
     }
     this.changed.clear();
     for (const method of methods) this.announce(method);
-  }
-
-  private text(kind: ListKind): string {
-    return JSON.stringify(this.catalog.list(kind));
   }
 }

@@ -9,7 +9,10 @@ import { MetaKey, ModernMethod, ModernNotification, REMOVED_METHODS, type Envelo
 import { negotiateVersion } from '../../protocol/versions.js';
 import type { Backend, BackendOptions, ClientInfo } from '../backends/backend.js';
 import { Registry } from '../backends/registry.js';
+import type { DiscoveryMode } from '../config/discovery.js';
 import type { ServerSpec } from '../config/spec.js';
+import type { View } from '../discovery/view.js';
+import { Views } from '../discovery/views.js';
 import { noteSessionClosed } from '../idle-gc.js';
 import { errorMessage, log } from '../log.js';
 import { PROXY_INFO } from '../proxy-info.js';
@@ -21,7 +24,6 @@ import { completeResult, discoverResult, filterKeyOf, honouredFilter, listHints 
 import { isSealedState } from './request-state.js';
 import { systemClock, type Clock } from './clock.js';
 import { Exchange } from './exchange.js';
-import { ListChanges } from './list-changes.js';
 import type { NamingOptions } from './names.js';
 import { ClientSession } from './session.js';
 
@@ -34,6 +36,8 @@ export interface RouterOptions extends Omit<BackendOptions, 'host' | 'clock'> {
   /** How long a client may take to answer a backend's request; default maxRequestMs. */
   clientAnswerMs?: number;
   clock?: Clock;
+  /** --tool-discovery: the mode of the root endpoints (and of views without their own), over the config's. */
+  discoveryMode?: DiscoveryMode;
 }
 
 /** How backends are started: with one client's capabilities and identity (stdio), or for every client (HTTP). */
@@ -58,7 +62,8 @@ export class Router {
   private startClientInfo: ClientInfo | undefined;
   /** The level shared backends were last set to (index in LoggingLevels). */
   private sharedLevel: number | undefined;
-  private readonly listChanges: ListChanges;
+  /** What each endpoint shows (src/discovery/); configure it with views.configure(config). */
+  readonly views: Views;
 
   constructor(private readonly options: RouterOptions) {
     const clock = options.clock ?? systemClock;
@@ -70,7 +75,16 @@ export class Router {
     });
     this.registry = new Registry({ ...options, clock, host: this.exchange });
     this.catalog = new MergedCatalog(() => this.registry.list(), options.naming, (m) => log.warn(m));
-    this.listChanges = new ListChanges(this.catalog, (method) => this.broadcast(notification(method)));
+    this.views = new Views(
+      this.catalog,
+      {
+        announce: (view, method) => this.broadcast(notification(method), view),
+        removed: (view) => {
+          for (const s of [...this.exchange.sessions()]) if (s.view === view) this.closeSession(s, `${view.label} was removed from the config`);
+        },
+      },
+      options.discoveryMode,
+    );
   }
 
   /** Registers the configured servers (not started yet). */
@@ -91,7 +105,7 @@ export class Router {
     this.startClientInfo = how.clientInfo;
     this.startup = this.registry.startAll(clientCapabilities, how.clientInfo, how.perClient ?? true).then(() => {
       this.started = true;
-      this.listChanges.baseline();
+      this.views.baseline();
       const all = [...this.registry.list()];
       const ready = all.filter((b) => b.listed).length;
       log.info(`${ready} of ${all.length} servers ready; ${this.catalog.list('tools').length} tools exposed`);
@@ -103,8 +117,8 @@ export class Router {
    * A 2026-07-28 request: a session of its own, for that one request, told about its client by
    * the request's `_meta` (the front has validated the envelope).
    */
-  openModern(channel: MessageChannel, envelope: Envelope, id?: string): ClientSession {
-    const session = this.openSession(channel, id);
+  openModern(channel: MessageChannel, envelope: Envelope, id?: string, view?: View): ClientSession {
+    const session = this.openSession(channel, id, view);
     session.modern = envelope;
     session.protocolVersion = envelope.protocolVersion;
     session.capabilities = envelope.clientCapabilities;
@@ -116,8 +130,9 @@ export class Router {
     return session;
   }
 
-  openSession(channel: MessageChannel, id?: string): ClientSession {
-    const session = new ClientSession(channel, id);
+  /** `view`: the endpoint's view (default: the root one). */
+  openSession(channel: MessageChannel, id?: string, view: View = this.views.root): ClientSession {
+    const session = new ClientSession(channel, id, view);
     if (this.options.recorder) tapChannel(channel, this.options.recorder, session.id, 'client>proxy', 'proxy>client');
     this.exchange.open(session);
     channel.reader.listen((msg: Message) => this.fromClient(session, msg as Incoming));
@@ -222,7 +237,7 @@ export class Router {
       case Method.completionComplete:
         return this.routeCompletion(session, msg);
       case ModernMethod.discover:
-        return session.send(resultResponse(msg.id, discoverResult(modernCapabilities(this.registry.list()), mergedInstructions(this.registry.list()))));
+        return session.send(resultResponse(msg.id, discoverResult(modernCapabilities(this.registry.list()), mergedInstructions([...this.registry.list()].filter((b) => session.view.allows(b.name))))));
       case ModernMethod.listen:
         return this.listen(session, msg);
       default: {
@@ -262,7 +277,7 @@ export class Router {
     if (!this.startup) this.startedBy = session;
     // stdio mode: the one client's capabilities (experimental and tasks included) and identity reach the backends.
     await this.start(parsed.data.capabilities, { clientInfo: parsed.data.clientInfo });
-    const instructions = mergedInstructions(this.registry.list());
+    const instructions = mergedInstructions([...this.registry.list()].filter((b) => session.view.allows(b.name)));
     const meta = mergedMeta([...this.registry.list()].map((b) => (b.listed ? b.init?._meta : undefined)));
     session.send(
       resultResponse(msg.id, {
@@ -276,12 +291,12 @@ export class Router {
   }
 
   private answerList(session: ClientSession, msg: JsonRpcRequest, kind: ListKind): void {
-    const items = this.catalog.list(kind);
+    const items = session.view.list(kind);
     const cursor = msg.params?.cursor;
     const pageSize = this.options.pageSize;
     if (cursor === undefined && (pageSize === undefined || items.length <= pageSize) && !session.modern) {
       // Exactly JSON.stringify of the response object, with the cached result text spliced in.
-      const text = `{"jsonrpc":"2.0","id":${JSON.stringify(msg.id)},"result":{${this.catalog.resultJson(kind)}}}`;
+      const text = `{"jsonrpc":"2.0","id":${JSON.stringify(msg.id)},"result":{${session.view.resultJson(kind)}}}`;
       return session.send(resultResponse(msg.id, this.listResult(kind, items)), undefined, text);
     }
     const offset = cursor === undefined ? 0 : decodeCursor(cursor);
@@ -301,11 +316,14 @@ export class Router {
   }
 
   private routeByName(session: ClientSession, msg: JsonRpcRequest, kind: 'tool' | 'prompt'): void {
+    // Search mode's meta-tools: answered by the view, or (call_tool) rewritten into a direct call.
+    const meta = kind === 'tool' ? session.view.answerMeta(msg) : undefined;
+    if (meta) return session.send(resultResponse(msg.id, meta));
     const name = msg.params?.name;
     if (typeof name !== 'string') {
       return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, 'Invalid params: name must be a string'));
     }
-    const owner = kind === 'tool' ? this.catalog.tool(name) : this.catalog.prompt(name);
+    const owner = kind === 'tool' ? session.view.tool(name) : session.view.prompt(name);
     if (!owner) return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Unknown ${kind}: ${name}`));
     msg.params!.name = owner.original;
     this.forward(session, msg, owner.server, name);
@@ -317,7 +335,7 @@ export class Router {
       return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, 'Invalid params: uri must be a string'));
     }
     const server = this.catalog.resourceServer(uri) ?? this.soleResourceServer();
-    if (server === undefined) {
+    if (server === undefined || !session.view.allows(server)) {
       const code = session.modern ? ErrorCode.InvalidParams : ErrorCode.ResourceNotFound; // 2026-07-28: -32602 with the URI
       return session.send(errorResponse(msg.id, code, `Resource not found: ${uri}`, { uri }));
     }
@@ -338,13 +356,13 @@ export class Router {
     const ref = parsed.data.ref;
     let server: string | undefined;
     if (ref.type === 'ref/prompt') {
-      const owner = this.catalog.prompt(ref.name);
+      const owner = session.view.prompt(ref.name);
       if (owner) msg.params!.ref.name = owner.original;
       server = owner?.server;
     } else {
       server = this.catalog.templateServer(ref.uri) ?? this.catalog.resourceServer(ref.uri);
     }
-    if (server === undefined) {
+    if (server === undefined || !session.view.allows(server)) {
       const what = ref.type === 'ref/prompt' ? `prompt: ${ref.name}` : `resource template: ${ref.uri}`;
       return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Unknown ${what}`));
     }
@@ -475,13 +493,14 @@ export class Router {
     // Per-client instances are not in the merged lists (a removed server is: it must be announced).
     if (kinds.length === 0 || this.registry.isInstance(backend)) return;
     this.catalog.invalidate(kinds);
-    if (this.started) this.listChanges.note(kinds);
+    if (this.started) this.views.note(kinds);
   }
 
-  /** A list change: to every initialized session, and to the listen streams that asked for it. */
-  private broadcast(msg: JsonRpcNotification): void {
+  /** A list change of `view`: to its initialized sessions, and to its listen streams that asked for it. */
+  private broadcast(msg: JsonRpcNotification, view: View): void {
     const key = filterKeyOf(msg.method);
     for (const s of this.exchange.sessions()) {
+      if (s.view !== view) continue;
       if (s.initialized) s.send(msg);
       else if (s.listen && key && s.listen.filter[key]) s.sendListen(msg);
     }
@@ -526,17 +545,17 @@ export class Router {
 
   /** Runs a batch of server changes (a reload): clients hear once, after it, of each list that changed. */
   async batch<T>(changes: () => Promise<T>): Promise<T> {
-    this.listChanges.hold();
+    this.views.hold();
     try {
       return await changes();
     } finally {
-      this.listChanges.release();
+      this.views.release();
     }
   }
 
   /** Answers every request in flight with an error, closes sessions, stops all backends. */
   async shutdown(reason = 'multi-mcp is shutting down'): Promise<void> {
-    this.listChanges.stop();
+    this.views.stop();
     for (const s of [...this.exchange.sessions()]) {
       // A listen stream ended by the server gets its (empty) result first.
       if (s.listen) s.send(resultResponse(s.listen.id, completeResult(ModernMethod.listen, { _meta: { [MetaKey.subscriptionId]: s.listen.id } })));

@@ -4,6 +4,7 @@
 import type { Message } from 'vscode-jsonrpc/node';
 import { ErrorCode, errorResponse, isValidId, type JsonRpcId } from '../../protocol/jsonrpc.js';
 import type { Backend } from '../backends/backend.js';
+import type { View } from '../discovery/view.js';
 import { errorMessage, log } from '../log.js';
 import { MetaKey, type Envelope } from '../../protocol/modern.js';
 import type { MessageChannel } from '../transports/channel.js';
@@ -31,7 +32,9 @@ export class ClientSession {
 
   constructor(
     readonly channel: MessageChannel,
-    id?: string,
+    id: string | undefined,
+    /** What this session's endpoint shows (tools, discovery mode): one per endpoint, never per session. */
+    readonly view: View,
   ) {
     this.id = id ?? `s${nextSessionNumber++}`;
   }
