@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { globMatcher } from '../src/discovery/glob.js';
 import { Ranker } from '../src/discovery/ranker.js';
 import { ToolIndex } from '../src/discovery/tool-index.js';
+import { expandQuery } from '../src/discovery/synonyms.js';
 import { stem, tokenize } from '../src/discovery/tokenize.js';
 
 describe('discovery: tokenize', () => {
@@ -73,13 +74,39 @@ describe('discovery: ranker', () => {
         { name: 'a__archive', description: 'Store old records', inputSchema: { type: 'object', properties: { delete: { description: 'delete the originals' } } } },
         { name: 'b__delete_record', description: 'x '.repeat(400), inputSchema: { type: 'object' } },
       ],
-      (name) => name.slice(0, 1),
+      (name) => ({ server: name.slice(0, 1), original: name.slice(3) }),
     );
     const hits = index.search('delete', 5);
     assert.deepEqual(hits.map((h) => h.name), ['b__delete_record', 'a__archive']);
     assert.equal(hits[0].server, 'b');
     assert.ok(hits[0].description.length <= 301 && hits[0].description.endsWith('…'));
     assert.equal(index.definition('a__archive')?.description, 'Store old records');
+  });
+});
+
+describe('discovery: synonyms', () => {
+  it('expands each query word with its group, at a lower weight than the word itself', () => {
+    const [make, folder] = expandQuery('make a folder called backups');
+    assert.equal(make.get('mak'), 1);
+    assert.equal(make.get('creat'), 0.5);
+    assert.equal(folder.get('folder'), 1);
+    assert.equal(folder.get('directory'), 0.5);
+    assert.equal(expandQuery('make a folder called backups').length, 3, '"called" introduces a name');
+  });
+
+  it('finds a tool by a synonym, and prefers the word itself', () => {
+    const ranker = new Ranker([doc('create_directory', 'Create a new directory'), doc('remove_file', 'Remove a file'), doc('list_folders', 'List folders')]);
+    assert.equal(ranker.search('make a folder', 1)[0].doc, 0, 'make → create, folder → directory');
+    assert.equal(ranker.search('delete the file', 1)[0].doc, 1, 'delete → remove');
+    assert.deepEqual(ranker.search('show the folders', 3).map((h) => h.doc), [2, 0], 'folder itself before directory');
+  });
+
+  it('indexes the original name, not an exposed name shortened with a hash', () => {
+    const index = new ToolIndex([{ name: 'svc__CreateServiceConversatio_3b86a30d', inputSchema: {} }], () => ({
+      server: 'svc',
+      original: 'CreateServiceConversationWithParticipants',
+    }));
+    assert.deepEqual(index.search('participants', 1).map((h) => h.name), ['svc__CreateServiceConversatio_3b86a30d']);
   });
 });
 

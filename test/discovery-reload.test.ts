@@ -93,11 +93,11 @@ describe('discovery: views follow reloads of the config', () => {
       h.backends.server(server).script.tools!.push(tool(name));
       h.backends.server(server).notify('notifications/tools/list_changed');
     };
-    change('beta', 'purge');
-    await waitFor(() => listChanged(onRoot) === 1, 'the root view hears of beta__purge');
+    change('beta', 'archive');
+    await waitFor(() => listChanged(onRoot) === 1, 'the root view hears of beta__archive');
     // search_tools finds the new tool at once, though the search view's list did not change.
-    const found = await onSearch.call('search_tools', { query: 'purge' });
-    assert.deepEqual(found.result.structuredContent.tools.map((x: { name: string }) => x.name), ['beta__purge']);
+    const found = await onSearch.call('search_tools', { query: 'archive' });
+    assert.deepEqual(found.result.structuredContent.tools.map((x: { name: string }) => x.name), ['beta__archive']);
     change('alpha', 'erase');
     await waitFor(() => listChanged(onRoot) === 2 && listChanged(onAlpha) === 1, 'root and alphaOnly hear of alpha__erase');
     h.router.views.configure({ toolDiscovery: all, views: [{ ...search, toolDiscovery: { mode: 'search', pinned: ['alpha__*'] } }, alphaOnly] });

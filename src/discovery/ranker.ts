@@ -1,6 +1,8 @@
 // BM25F over tool definitions, local and deterministic. Each field (name, description, a
 // parameter's description, …) has its own weight and its own length normalization, so a long
-// description does not drown a tool's name; ties go to the tool listed first.
+// description does not drown a tool's name. A query word and its synonyms (synonyms.ts) score as
+// one term. Ties go to the tool listed first.
+import { expandQuery } from './synonyms.js';
 import { tokenize } from './tokenize.js';
 
 export interface Field {
@@ -25,6 +27,7 @@ export class Ranker {
   private readonly postingDocs: Int32Array[] = [];
   private readonly postingFreqs: Float32Array[] = [];
   private readonly scores: Float64Array;
+  private readonly groupFreq: Float64Array;
   readonly size: number;
 
   constructor(docs: Field[][]) {
@@ -67,6 +70,7 @@ export class Ranker {
       this.postingFreqs.push(Float32Array.from(list.freqs));
     }
     this.scores = new Float64Array(docs.length);
+    this.groupFreq = new Float64Array(docs.length);
   }
 
   /** The best `limit` documents for the query, best first; documents sharing no term are left out. */
@@ -74,15 +78,26 @@ export class Ranker {
     const touched: number[] = [];
     const scores = this.scores;
     const n = this.size;
-    for (const term of new Set(tokenize(query))) {
-      const id = this.terms.get(term);
-      if (id === undefined) continue;
-      const docs = this.postingDocs[id];
-      const freqs = this.postingFreqs[id];
-      const idf = Math.log(1 + (n - docs.length + 0.5) / (docs.length + 0.5));
-      for (let i = 0; i < docs.length; i++) {
-        const d = docs[i];
-        const f = freqs[i];
+    const groupFreq = this.groupFreq;
+    for (const group of expandQuery(query)) {
+      // A word and its synonyms count as one term: frequencies add up (synonyms weighted), one idf.
+      const inGroup: number[] = [];
+      for (const [term, weight] of group) {
+        const id = this.terms.get(term);
+        if (id === undefined) continue;
+        const docs = this.postingDocs[id];
+        const freqs = this.postingFreqs[id];
+        for (let i = 0; i < docs.length; i++) {
+          const d = docs[i];
+          if (groupFreq[d] === 0) inGroup.push(d);
+          groupFreq[d] += weight * freqs[i];
+        }
+      }
+      if (inGroup.length === 0) continue;
+      const idf = Math.log(1 + (n - inGroup.length + 0.5) / (inGroup.length + 0.5));
+      for (const d of inGroup) {
+        const f = groupFreq[d];
+        groupFreq[d] = 0;
         if (scores[d] === 0) touched.push(d);
         scores[d] += (idf * f * (K1 + 1)) / (f + K1);
       }

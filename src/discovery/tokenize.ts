@@ -5,6 +5,7 @@
 const STOP_WORDS = new Set(
   ('a an and are as at be been by can could do does for from has have how i if in into is it its ' +
     'me my of on or our please should so some that the their them then there these this those to ' +
+    'called named titled ' + // "a folder called X": they introduce a name, not a task
     'us was we were what when where which will with would you your').split(' '),
 );
 

@@ -3,8 +3,8 @@
 import type { Tool } from '../../protocol/mcp.js';
 import { Ranker, type Field } from './ranker.js';
 
-/** Field weights: the name says most, a parameter's description least. */
-const WEIGHT = { name: 3, title: 2, description: 1, server: 1, paramName: 1, paramDescription: 0.5 } as const;
+/** Field weights: the name says most, a parameter's description least; naming the service is a strong hint. */
+const WEIGHT = { name: 3, title: 2, description: 1, server: 2, paramName: 1, paramDescription: 0.5 } as const;
 
 /** search_tools gives a summary; describe_tools the full definition. */
 const SUMMARY_CHARS = 300;
@@ -22,12 +22,14 @@ export class ToolIndex {
   private readonly servers: string[];
   private readonly byName = new Map<string, Tool>();
 
+  /** `ownerOf`: a tool's server and original name (an exposed name may be shortened with a hash). */
   constructor(
     private readonly tools: readonly Tool[],
-    serverOf: (name: string) => string,
+    ownerOf: (name: string) => { server: string; original: string } | undefined,
   ) {
-    this.servers = tools.map((t) => serverOf(t.name));
-    this.ranker = new Ranker(tools.map((t, i) => fieldsOf(t, this.servers[i])));
+    const owners = tools.map((t) => ownerOf(t.name) ?? { server: '', original: t.name });
+    this.servers = owners.map((o) => o.server);
+    this.ranker = new Ranker(tools.map((t, i) => fieldsOf(t, owners[i].original, owners[i].server)));
     for (const t of tools) this.byName.set(t.name, t);
   }
 
@@ -55,10 +57,10 @@ export class ToolIndex {
   }
 }
 
-function fieldsOf(tool: Tool, server: string): Field[] {
+function fieldsOf(tool: Tool, original: string, server: string): Field[] {
   const field = (key: keyof typeof WEIGHT, text: string) => fields.push({ key, text, weight: WEIGHT[key] });
   const fields: Field[] = [];
-  field('name', tool.name);
+  field('name', original);
   field('server', server);
   const title = titleOf(tool);
   if (title) field('title', title);

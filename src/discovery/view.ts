@@ -105,7 +105,7 @@ export class View {
   search(): ToolIndex {
     const tools = this.tools();
     if (this.index?.source !== tools) {
-      this.index = { source: tools, index: new ToolIndex(tools, (name) => this.catalog.tool(name)?.server ?? '') };
+      this.index = { source: tools, index: new ToolIndex(tools, (name) => this.catalog.tool(name)) };
     }
     return this.index.index;
   }
