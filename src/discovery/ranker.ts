@@ -32,40 +32,56 @@ export class Ranker {
 
   constructor(docs: Field[][]) {
     this.size = docs.length;
-    // Tokenize once; per document and field key: the terms and the field's length.
-    const tokenized = docs.map((fields) => {
-      const byKey = new Map<string, { weight: number; terms: string[] }>();
-      for (const { key, text, weight } of fields) {
-        const entry = byKey.get(key) ?? { weight, terms: [] };
-        entry.terms.push(...tokenize(text));
-        byKey.set(key, entry);
+    // Pass 1: each document's terms (as ids) per field key, and each key's total length.
+    const keys = new Map<string, number>();
+    const weights: number[] = [];
+    const totals: number[] = [];
+    const postings: { docs: number[]; freqs: number[] }[] = [];
+    const idOf = (term: string): number => {
+      let id = this.terms.get(term);
+      if (id === undefined) {
+        id = postings.length;
+        this.terms.set(term, id);
+        postings.push({ docs: [], freqs: [] });
       }
+      return id;
+    };
+    const perDoc = docs.map((fields) => {
+      const byKey = new Map<number, number[]>();
+      for (const { key, text, weight } of fields) {
+        let k = keys.get(key);
+        if (k === undefined) {
+          k = weights.length;
+          keys.set(key, k);
+          weights.push(weight);
+          totals.push(0);
+        }
+        let ids = byKey.get(k);
+        if (!ids) byKey.set(k, (ids = []));
+        for (const term of tokenize(text)) ids.push(idOf(term));
+      }
+      for (const [k, ids] of byKey) totals[k] += ids.length;
       return byKey;
     });
-    const totals = new Map<string, number>();
-    for (const byKey of tokenized) for (const [key, { terms }] of byKey) totals.set(key, (totals.get(key) ?? 0) + terms.length);
-    const lists: { docs: number[]; freqs: number[] }[] = [];
-    tokenized.forEach((byKey, doc) => {
-      const freq = new Map<number, number>();
-      for (const [key, { weight, terms }] of byKey) {
-        const average = totals.get(key)! / docs.length || 1;
-        const norm = weight / (1 - B + (B * terms.length) / average);
-        for (const term of terms) {
-          let id = this.terms.get(term);
-          if (id === undefined) {
-            id = lists.length;
-            this.terms.set(term, id);
-            lists.push({ docs: [], freqs: [] });
-          }
-          freq.set(id, (freq.get(id) ?? 0) + norm);
+    // Pass 2: per document, each term's weighted, length-normalized frequency summed over fields.
+    const acc = new Float64Array(postings.length);
+    const seen: number[] = [];
+    perDoc.forEach((byKey, doc) => {
+      for (const [k, ids] of byKey) {
+        const norm = weights[k] / (1 - B + (B * ids.length) / (totals[k] / docs.length || 1));
+        for (const id of ids) {
+          if (acc[id] === 0) seen.push(id);
+          acc[id] += norm;
         }
       }
-      for (const [id, f] of freq) {
-        lists[id].docs.push(doc);
-        lists[id].freqs.push(f);
+      for (const id of seen) {
+        postings[id].docs.push(doc);
+        postings[id].freqs.push(acc[id]);
+        acc[id] = 0;
       }
+      seen.length = 0;
     });
-    for (const list of lists) {
+    for (const list of postings) {
       this.postingDocs.push(Int32Array.from(list.docs));
       this.postingFreqs.push(Float32Array.from(list.freqs));
     }

@@ -14,14 +14,60 @@ const VOWEL = /[aeiouy]/;
 /** Splits text into stemmed, lower-case terms (stop words left out). */
 export function tokenize(text: string): string[] {
   const out: string[] = [];
-  // camelCase and PascalCase boundaries ("getHTTPResponse" → "get HTTP Response") before lower-casing.
-  const spaced = text.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2');
-  for (const word of spaced.toLowerCase().split(/[^a-z0-9]+/)) {
-    if (word.length === 0 || STOP_WORDS.has(word)) continue;
-    out.push(stem(word));
+  // One pass over the characters (tool catalogs run to megabytes): a word is a run of ASCII letters
+  // and digits, cut before an upper-case letter that follows a lower-case letter or digit
+  // ("getHttp" → get|Http) or that starts a capitalized word after an acronym ("HTTPResponse" → HTTP|Response).
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0;
+    const kind = charKind(c);
+    if (kind === OTHER) {
+      if (start >= 0) push(out, text.slice(start, i));
+      start = -1;
+      continue;
+    }
+    if (start < 0) {
+      start = i;
+      continue;
+    }
+    if (kind === UPPER) {
+      const prev = charKind(text.charCodeAt(i - 1));
+      const next = i + 1 < text.length ? charKind(text.charCodeAt(i + 1)) : OTHER;
+      if (prev === LOWER || prev === DIGIT || (prev === UPPER && next === LOWER)) {
+        push(out, text.slice(start, i));
+        start = i;
+      }
+    }
   }
   return out;
 }
+
+const OTHER = 0;
+const LOWER = 1;
+const UPPER = 2;
+const DIGIT = 3;
+
+function charKind(c: number): number {
+  if (c >= 97 && c <= 122) return LOWER;
+  if (c >= 65 && c <= 90) return UPPER;
+  if (c >= 48 && c <= 57) return DIGIT;
+  return OTHER;
+}
+
+function push(out: string[], raw: string): void {
+  const word = raw.toLowerCase();
+  if (STOP_WORDS.has(word)) return;
+  let stemmed = STEMS.get(word);
+  if (stemmed === undefined) {
+    stemmed = stem(word);
+    if (STEMS.size < MAX_STEMS) STEMS.set(word, stemmed);
+  }
+  out.push(stemmed);
+}
+
+/** Stems already computed: tool texts repeat their words a lot. Bounded, since queries add words too. */
+const STEMS = new Map<string, string>();
+const MAX_STEMS = 100_000;
 
 /** A light stemmer (plural, -ing, -ed, final e, doubled consonant); consistent, not linguistic. */
 export function stem(word: string): string {

@@ -29,6 +29,7 @@ export class Views {
   private started = false;
   /** hold() calls not released yet (a reload in progress): views made meanwhile are held too. */
   private held = 0;
+  private indexing: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly catalog: MergedCatalog,
@@ -72,11 +73,13 @@ export class Views {
   baseline(): void {
     this.started = true;
     for (const changes of this.changes.values()) changes.baseline();
+    this.prepareIndexes();
   }
 
   /** The catalog (or a view's config) changed for these kinds: each view announces what differs for it. */
   note(kinds: ListKind[]): void {
     for (const changes of this.changes.values()) changes.note(kinds);
+    if (kinds.includes('tools')) this.prepareIndexes();
   }
 
   /** During a reload: changes are collected, and announced once by release(). */
@@ -92,6 +95,21 @@ export class Views {
 
   stop(): void {
     for (const changes of this.changes.values()) changes.stop();
+    clearTimeout(this.indexing);
+    this.started = false;
+  }
+
+  /**
+   * Builds the search index of every search-mode view early, so that the first search_tools does
+   * not wait for it (about a second per 10,000 tools). A timer, not setImmediate: answers already
+   * queued (the initialize result that started the backends) are written first.
+   */
+  private prepareIndexes(): void {
+    this.indexing ??= setTimeout(() => {
+      this.indexing = undefined;
+      if (!this.started) return;
+      for (const view of this.changes.keys()) if (view.searchMode && !view.removed) view.search();
+    }, 0);
   }
 
   private add(name: string | undefined): View {
