@@ -1,5 +1,7 @@
 // Targets of issue 9 checked against one run's results, and the tables printed for humans.
 import type { CallResult } from './calls.js';
+import type { DiscoveryResult } from './discovery/discovery.js';
+import { discoveryNotes, discoveryTargets } from './discovery/report.js';
 import { RELEASE_WITHIN, type MemoryResult } from './memory.js';
 import type { StartupResult } from './startup.js';
 
@@ -7,6 +9,7 @@ export interface Results {
   calls: CallResult[];
   startup?: StartupResult;
   memory?: MemoryResult;
+  discovery?: DiscoveryResult;
 }
 
 export interface Target {
@@ -84,6 +87,7 @@ export function checkTargets(r: Results): Target[] {
       met: ratio <= RELEASE_WITHIN,
     });
   }
+  if (r.discovery) out.push(...discoveryTargets(r.discovery));
   return out;
 }
 
@@ -126,6 +130,7 @@ export function formatTables(r: Results, targets: Target[]): string {
           `p50 with the client's JSON.parse ${s.toolsListParsedP50Ms.toFixed(2)} ms`,
       );
     }
+    if (r.discovery) notes.push(...discoveryNotes(r.discovery));
     if (r.memory) notes.push(`RSS with ${r.memory.sessions} sessions held: ${r.memory.heldMb.toFixed(1)} MB; released sample taken ${r.memory.releasedAfterMs} ms after the last DELETE`);
     parts.push(table(['measure', 'target', 'measured', 'met'], other.map((t) => [t.scenario, t.target, t.measured, t.met ? 'met' : 'NOT met'])));
     parts.push(notes.join('\n'));

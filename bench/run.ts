@@ -4,26 +4,28 @@
 //   --json            JSON on stdout instead of the tables (progress always goes to stderr)
 //   --quick           small budgets, one round (a smoke run; figures are noisier)
 //   --rounds N        call scenarios run N times, interleaved; medians reported (default 3)
-//   --only A,B        only the scenarios whose name contains A or B ("stdio", "HTTP", "startup", "memory")
+//   --only A,B        only the scenarios whose name contains A or B ("stdio", "HTTP", "startup", "memory", "discovery")
 //   --cpu-prof DIR    run every multi-mcp process with --cpu-prof, profiles written to DIR
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CALL_SCENARIOS, medianOfRounds, runCallScenario, type CallBudgets, type CallResult } from './calls.js';
+import { runDiscovery, type DiscoveryBudgets } from './discovery/discovery.js';
 import { runMemory } from './memory.js';
 import { installCleanup, stopAll, wasInterrupted } from './procs.js';
 import { checkTargets, formatTables, type Results } from './report.js';
 import { runStartup } from './startup.js';
 import { proxyNodeFlags, removeWorkdir } from './systems.js';
 
-const FULL: CallBudgets & { rounds: number; toolsListRuns: number; releaseMs: number } = {
+const FULL: CallBudgets & { rounds: number; toolsListRuns: number; releaseMs: number; discovery: DiscoveryBudgets } = {
   rounds: 3,
   warmup: 2000,
   sequential: { count: 20_000, timeMs: 2000 },
   throughput: { count: 1_000_000, timeMs: 3000 },
   toolsListRuns: 50,
   releaseMs: 60_000,
+  discovery: { warmup: 300, searches: 2000, searchMs: 3000 },
 };
 
 const QUICK: typeof FULL = {
@@ -33,6 +35,7 @@ const QUICK: typeof FULL = {
   throughput: { count: 50_000, timeMs: 1000 },
   toolsListRuns: 10,
   releaseMs: 5000,
+  discovery: { warmup: 50, searches: 200, searchMs: 500 },
 };
 
 function machine(): Record<string, string | number> {
@@ -93,6 +96,7 @@ async function main(): Promise<void> {
       progress('memory: idle, 1,000 sessions, released…');
       results.memory = await runMemory(budgets.releaseMs);
     }
+    if (wanted('discovery')) results.discovery = await runDiscovery(budgets.discovery, progress);
   } finally {
     await stopAll();
     removeWorkdir();
