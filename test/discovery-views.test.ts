@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { MetaKey } from '../protocol/modern.js';
 import { ACCEPT_BOTH, initializeBody } from './helpers/http-mcp.js';
 import { startHttpProxy, type HttpProxy } from './helpers/http-proxy.js';
 import { WsClient } from './helpers/http-ws.js';
@@ -113,6 +114,21 @@ describe('discovery: views over HTTP', { timeout: 60_000 }, () => {
     } finally {
       await ws.close();
     }
+  });
+
+  it('2026-07-28 requests on /mcp/NAME see the view: its list, search_tools and call_tool', async () => {
+    const meta = { [MetaKey.protocolVersion]: '2026-07-28', [MetaKey.clientCapabilities]: {}, [MetaKey.clientInfo]: { name: 'views-2026', version: '1' } };
+    const modern = async (path: string, method: string, params: Record<string, unknown>, name?: string) => {
+      const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: ACCEPT_BOTH, 'MCP-Protocol-Version': '2026-07-28', 'Mcp-Method': method };
+      if (name) headers['Mcp-Name'] = name;
+      const res = await fetch(`${proxy.url}${path}`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: meta } }) });
+      assert.equal(res.status, 200, `${method} on ${path}`);
+      return ((await res.json()) as any).result;
+    };
+    assert.deepEqual(names((await modern('/mcp/sky', 'tools/list', {})).tools), SKY_TOOLS);
+    assert.deepEqual(names((await modern('/mcp/math', 'tools/list', {})).tools), MATH_TOOLS);
+    const viaMeta = await modern('/mcp/sky', 'tools/call', { name: 'call_tool', arguments: { name: 'weather__get_weather', arguments: { city: 'Rome' } } }, 'call_tool');
+    assert.match(textOf(viaMeta), /Rome/);
   });
 
   it('an unknown view is 404 on every front, naming the views there are', async () => {
