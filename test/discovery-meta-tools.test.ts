@@ -3,7 +3,7 @@
 // errors included; call_tool behaves exactly like a direct call (same result, progress with the
 // client's token, cancellation reaching the backend, sampling, elicitation and roots); a direct
 // call of an unlisted tool still works.
-import { describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixtureServer, writeConfig } from './helpers/proxy-process.js';
 import { connectStdio, gate, samplingAnswer, textOf, type RoutingClient } from './helpers/routing-clients.js';
@@ -27,11 +27,30 @@ async function call(c: RoutingClient, name: string, args: Record<string, unknown
   return c.client.callTool({ name, arguments: args });
 }
 
-describe('discovery: search mode over stdio', { timeout: 90_000 }, () => {
-  let c: RoutingClient; // each test connects its own (closed after it)
+/** A TestContext stand-in for before/after hooks: what the helpers register runs in after(). */
+function suiteContext(): { t: TestContext; cleanup: () => Promise<void> } {
+  const fns: (() => unknown)[] = [];
+  const t = { after: (fn: () => unknown) => void fns.push(fn) } as unknown as TestContext;
+  return { t, cleanup: async () => { for (const fn of fns.reverse()) await fn(); } };
+}
 
-  it('lists the pinned tools (globs) and exactly the three meta-tools, under 2 KB besides the pinned', async (t) => {
-    c = await connectStdio(t, searchConfig(t), { name: 'discovery' });
+describe('discovery: search mode over stdio', { timeout: 120_000 }, () => {
+  // One proxy for the suite (six servers each): a client declaring sampling, elicitation and roots.
+  let c: RoutingClient;
+  const suite = suiteContext();
+  before(async () => {
+    c = await connectStdio(suite.t, searchConfig(suite.t), {
+      name: 'discovery',
+      handlers: {
+        sampling: (req) => samplingAnswer(`sampled: ${(req.params.messages[0].content as { text: string }).text}`),
+        elicitation: () => ({ action: 'accept', content: { answer: 'yes' } }),
+        roots: () => ({ roots: [{ uri: 'file:///work', name: 'work' }] }),
+      },
+    });
+  });
+  after(() => suite.cleanup());
+
+  it('lists the pinned tools (globs) and exactly the three meta-tools, under 2 KB besides the pinned', async () => {
     const { tools } = await c.client.listTools();
     const names = tools.map((tool) => tool.name);
     assert.deepEqual(names, ['calculator__add', 'calculator__subtract', 'calculator__multiply', 'calculator__divide', 'weather__get_weather', ...META]);
@@ -44,8 +63,7 @@ describe('discovery: search mode over stdio', { timeout: 90_000 }, () => {
     assert.deepEqual(Object.keys(callTool.inputSchema.properties!), ['name', 'arguments']);
   });
 
-  it('search_tools ranks by a task in plain words, with structuredContent and the same as text', async (t) => {
-    c = await connectStdio(t, searchConfig(t), { name: 'discovery' });
+  it('search_tools ranks by a task in plain words, with structuredContent and the same as text', async () => {
     await c.client.listTools(); // lets the SDK validate structuredContent against the outputSchema
     const result = await call(c, 'search_tools', { query: 'what will the weather be like in Paris over the next days', limit: 2 });
     assert.equal(result.isError, undefined);
@@ -68,8 +86,7 @@ describe('discovery: search mode over stdio', { timeout: 90_000 }, () => {
     assert.match(textOf(none), /No tool matches/);
   });
 
-  it('search_tools refuses an empty query and a bad limit, and caps the limit at 50', async (t) => {
-    c = await connectStdio(t, searchConfig(t), { name: 'discovery' });
+  it('search_tools refuses an empty query and a bad limit, and caps the limit at 50', async () => {
     for (const args of [{ query: '' }, { query: '   ' }, {}]) {
       const result = await call(c, 'search_tools', args);
       assert.equal(result.isError, true, JSON.stringify(args));
@@ -85,8 +102,7 @@ describe('discovery: search mode over stdio', { timeout: 90_000 }, () => {
     assert.ok(all.structuredContent.tools.length > 8 && all.structuredContent.tools.length <= 50);
   });
 
-  it('describe_tools gives full definitions and lists unknown names', async (t) => {
-    c = await connectStdio(t, searchConfig(t), { name: 'discovery' });
+  it('describe_tools gives full definitions and lists unknown names', async () => {
     const result = await call(c, 'describe_tools', { names: ['weather__get_forecast', 'nope__nothing', 'routing__structured'] });
     const { tools, unknown } = result.structuredContent;
     assert.deepEqual(unknown, ['nope__nothing']);
@@ -102,8 +118,7 @@ describe('discovery: search mode over stdio', { timeout: 90_000 }, () => {
     }
   });
 
-  it('call_tool returns exactly what the direct call returns, failures included', async (t) => {
-    c = await connectStdio(t, searchConfig(t), { name: 'discovery' });
+  it('call_tool returns exactly what the direct call returns, failures included', async () => {
     const cases: [string, Record<string, unknown>][] = [
       ['weather__get_weather', { city: 'Oslo' }],
       ['calculator__divide', { a: 1, b: 0 }],
@@ -119,8 +134,7 @@ describe('discovery: search mode over stdio', { timeout: 90_000 }, () => {
     assert.equal((await call(c, 'call_tool', { name: 'calculator__divide', arguments: { a: 1, b: 0 } })).isError, true);
   });
 
-  it('call_tool reports a missing or unknown name and bad arguments as tool errors; a protocol error of the tool stays one', async (t) => {
-    c = await connectStdio(t, searchConfig(t), { name: 'discovery' });
+  it('call_tool reports a missing or unknown name and bad arguments as tool errors; a protocol error of the tool stays one', async () => {
     const unknown = await call(c, 'call_tool', { name: 'nope__nothing', arguments: {} });
     assert.equal(unknown.isError, true);
     assert.match(textOf(unknown), /Unknown tool "nope__nothing".*search_tools/);
@@ -135,45 +149,41 @@ describe('discovery: search mode over stdio', { timeout: 90_000 }, () => {
   });
 
   it('call_tool carries progress with the client token', async (t) => {
-    c = await connectStdio(t, searchConfig(t), { name: 'discovery', rawProgress: true });
-    const result = await c.client.callTool({
+    // A client of its own: it records progress as it comes (the SDK drops tokens it did not choose).
+    const raw = await connectStdio(t, searchConfig(t), { name: 'discovery-progress', rawProgress: true });
+    const result = await raw.client.callTool({
       name: 'call_tool',
       arguments: { name: 'slow__sleep', arguments: { ms: 60, steps: 3 } },
       _meta: { progressToken: 'via-meta' },
     });
     assert.equal(textOf(result), 'slept 60');
-    const progress = c.notifications('notifications/progress').map((n) => [n.params.progressToken, n.params.progress]);
+    const progress = raw.notifications('notifications/progress').map((n) => [n.params.progressToken, n.params.progress]);
     assert.deepEqual(progress, [['via-meta', 1], ['via-meta', 2], ['via-meta', 3]]);
   });
 
-  it('cancelling a call_tool cancels the tool call at its backend', async (t) => {
-    c = await connectStdio(t, searchConfig(t), { name: 'discovery' });
+  it('cancelling a call_tool cancels the tool call at its backend, and its late answer is dropped', async () => {
+    const errors: Error[] = [];
+    c.client.onerror = (e) => void errors.push(e);
     const controller = new AbortController();
     const started = gate();
-    const pending = c.client.callTool({ name: 'call_tool', arguments: { name: 'routing__late_answer', arguments: { ms: 300 } } }, undefined, {
+    const pending = c.client.callTool({ name: 'call_tool', arguments: { name: 'routing__answer_after_cancel', arguments: {} } }, undefined, {
       signal: controller.signal,
       onprogress: () => started.open(),
     });
-    await started.promise; // the backend has the request
+    await started.promise; // the backend has the request: the cancellation cannot overtake it
     controller.abort('test aborts');
     await assert.rejects(pending, /test aborts/);
-    // Started after the cancelled call and answering later: when it is back, the backend has seen the cancellation.
-    assert.equal(textOf(await call(c, 'call_tool', { name: 'routing__late_answer', arguments: { ms: 350 } })), 'answered after 350');
+    // The backend answers the cancelled call the moment the cancellation reaches it, before it
+    // answers this later call (one pipe each way): by then the proxy has read and dropped it.
     const received = JSON.parse(textOf(await call(c, 'call_tool', { name: 'routing__received', arguments: {} })));
     const cancelled = received.filter((n: any) => n.method === 'notifications/cancelled');
     assert.equal(cancelled.length, 1);
-    assert.equal(typeof cancelled[0].params.requestId, 'number');
+    assert.equal(typeof cancelled[0].params.requestId, 'number', "the backend's own (proxy-allocated) id");
+    assert.deepEqual(errors.map((e) => e.message), [], 'no answer for the call the client gave up');
+    c.client.onerror = undefined;
   });
 
-  it('call_tool passes sampling, elicitation and roots between the tool and the client', async (t) => {
-    c = await connectStdio(t, searchConfig(t), {
-      name: 'discovery',
-      handlers: {
-        sampling: (req) => samplingAnswer(`sampled: ${(req.params.messages[0].content as { text: string }).text}`),
-        elicitation: () => ({ action: 'accept', content: { answer: 'yes' } }),
-        roots: () => ({ roots: [{ uri: 'file:///work', name: 'work' }] }),
-      },
-    });
+  it('call_tool passes sampling, elicitation and roots between the tool and the client', async () => {
     assert.equal(textOf(await call(c, 'call_tool', { name: 'features__sample', arguments: { prompt: 'hi' } })), 'sampled: hi');
     assert.deepEqual(JSON.parse(textOf(await call(c, 'call_tool', { name: 'features__elicit', arguments: { message: 'ok?' } }))), {
       action: 'accept',

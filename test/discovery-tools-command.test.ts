@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { CLI, fixtureServer, writeConfig } from './helpers/proxy-process.js';
 import { connectStdio } from './helpers/routing-clients.js';
 import { runChild } from './helpers/run-child.js';
+import { PATIENCE_MS } from './helpers/wait.js';
 
 const servers = { calculator: fixtureServer('calculator'), weather: fixtureServer('weather') };
 const config = {
@@ -13,7 +14,7 @@ const config = {
   mcpServers: servers,
 };
 
-const run = (args: string[]) => runChild(process.execPath, [CLI, ...args, '--log-level', 'warn'], { timeoutMs: 30_000 });
+const run = (args: string[]) => runChild(process.execPath, [CLI, ...args, '--log-level', 'warn'], { timeoutMs: PATIENCE_MS });
 
 describe('discovery: the tools command', { timeout: 60_000 }, () => {
   it('--json: counts and bytes per server and in total, ~tokens = bytes / 4, and search mode', async (t) => {

@@ -17,6 +17,7 @@ import { WsClient } from './helpers/http-ws.js';
 import { CLI, fixtureServer, writeConfig } from './helpers/proxy-process.js';
 import { connectStdio, textOf } from './helpers/routing-clients.js';
 import { runChild } from './helpers/run-child.js';
+import { PATIENCE_MS } from './helpers/wait.js';
 
 const servers = {
   calculator: fixtureServer('calculator'),
@@ -180,7 +181,7 @@ describe('discovery: views over stdio', { timeout: 60_000 }, () => {
 
   it('an unknown --view exits 1 naming the configured views, before starting any server', async (t) => {
     const config = writeConfig(t, { views, mcpServers: servers });
-    const run = await runChild(process.execPath, [CLI, '--config', config, '--view', 'nope'], { timeoutMs: 20_000 });
+    const run = await runChild(process.execPath, [CLI, '--config', config, '--view', 'nope'], { timeoutMs: PATIENCE_MS });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /no view named "nope" in .*mcp\.json \(views: math, sky, conversions\)/);
     assert.equal(run.stdout, '');
