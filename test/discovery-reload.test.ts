@@ -1,13 +1,21 @@
-// Views built from the config object (in memory, fake backends): a reload is views.configure()
-// with the new config. Sessions keep their view across it and hear list_changed only when their
-// own list changed; a removed view's sessions are closed; a backend's list change is announced
-// only to the views whose lists it changes.
+// Views built from the config object: a reload is views.configure() with the new config (in
+// memory, fake backends, and through the real proxy on SIGHUP). Sessions keep their view across it
+// and hear list_changed only when their own list changed; a removed view's sessions are closed and
+// its URLs answer 404; a backend's list change is announced only to the views whose lists it changes.
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { ToolDiscovery, ViewConfig } from '../src/config/discovery.js';
 import type { View } from '../src/discovery/view.js';
 import { memoryChannelPair } from '../src/transports/memory.js';
 import { tool } from './helpers/fake-backend.js';
+import { ACCEPT_BOTH, initializeBody } from './helpers/http-mcp.js';
+import { startHttpProxy } from './helpers/http-proxy.js';
+import { fixtureServer } from './helpers/proxy-process.js';
 import { MemoryClient } from './helpers/memory-client.js';
 import { routerHarness, type Harness } from './helpers/router-harness.js';
 import { waitFor } from './helpers/wait.js';
@@ -105,5 +113,48 @@ describe('discovery: views follow reloads of the config', () => {
     // Announced once each: neither backend change reached the search view, beta's did not reach alphaOnly.
     assert.deepEqual([listChanged(onRoot), listChanged(onAlpha), listChanged(onSearch)], [2, 1, 1]);
     assert.deepEqual(await toolNames(onSearch), ['alpha__read', 'alpha__write', 'alpha__erase', ...META]);
+  });
+});
+
+describe('discovery: views follow a reload of the real proxy (SIGHUP)', { timeout: 120_000 }, () => {
+  it('a changed view re-lists and tells its clients, a new one is served, a removed one closes and answers 404', async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'multi-mcp-views-reload-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'mcp.json');
+    const mcpServers = { calculator: fixtureServer('calculator'), weather: fixtureServer('weather') };
+    writeFileSync(file, JSON.stringify({ views: { a: { servers: ['calculator'] }, gone: { servers: ['weather'] } }, mcpServers }));
+    const proxy = await startHttpProxy({ configFile: file, args: ['--no-watch'] });
+    t.after(() => proxy.stop());
+    await proxy.waitForLog(/2 of 2 servers ready/);
+    const notes: string[] = [];
+    const connect = async (view: string) => {
+      const client = new Client({ name: `reload-${view}`, version: '1' }, { capabilities: {} });
+      client.fallbackNotificationHandler = async (n) => void notes.push(`${view} ${n.method}`);
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp/${view}`)));
+      t.after(() => client.close());
+      return client;
+    };
+    const onA = await connect('a');
+    const onGone = await connect('gone');
+    assert.deepEqual((await onA.listTools()).tools.map((x) => x.name), ['calculator__add', 'calculator__subtract', 'calculator__multiply', 'calculator__divide']);
+
+    writeFileSync(file, JSON.stringify({
+      views: { a: { servers: ['calculator', 'weather'], tools: { exclude: ['calculator__*'] } }, fresh: { toolDiscovery: { mode: 'search' } } },
+      mcpServers,
+    }));
+    process.kill(proxy.pid, 'SIGHUP');
+    await proxy.waitForLog(/config reloaded \(SIGHUP\)/);
+    await waitFor(() => notes.includes('a notifications/tools/list_changed'), 'view a announces its new list');
+    assert.deepEqual((await onA.listTools()).tools.map((x) => x.name), ['weather__get_weather', 'weather__get_forecast']);
+    const fresh = await connect('fresh');
+    assert.deepEqual((await fresh.listTools()).tools.map((x) => x.name), META);
+    await assert.rejects(onGone.listTools(), /no view named \\"gone\\"/);
+    const init = await fetch(`${proxy.url}/mcp/gone`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: ACCEPT_BOTH },
+      body: JSON.stringify(initializeBody()),
+    });
+    assert.equal(init.status, 404);
+    assert.match(await init.text(), /no view named \\?"gone\\?" \(configured views: a, fresh\)/);
   });
 });
