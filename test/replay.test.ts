@@ -16,6 +16,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const RECORDINGS = path.join(ROOT, 'fixtures/recordings');
 const REPLAY_CLI = path.join(ROOT, 'dist/test/harness/replay-cli.js');
 const files = readdirSync(RECORDINGS).filter((f) => f.endsWith('.jsonl')).sort();
+/** Recorded in HTTP mode with two clients at once. */
+const MULTI_SESSION = ['http-progress', 'http-sampling-roots', 'http-logging'];
 
 /** A transcript as editable rows: row i is line i + 1. */
 function rowsOf(name: string): any[] {
@@ -37,8 +39,21 @@ describe('replay: recorded transcripts', { timeout: 60_000 }, () => {
       'initialize-2025-11-25', 'initialize-2025-06-18', 'initialize-2025-03-26', 'initialize-2024-11-05',
       'initialize-unsupported-version', 'list-backend-pages', 'list-client-pages', 'tool-call', 'tool-unknown',
       'cancellation', 'progress', 'sampling', 'elicitation', 'list-changed', 'subscription', 'backend-crash', 'sdk-backend',
+      ...MULTI_SESSION,
     ]) {
       assert.ok(files.includes(`${name}.jsonl`), `missing fixtures/recordings/${name}.jsonl`);
+    }
+  });
+
+  it('the HTTP recordings have two client sessions, and a backend wire that relates messages to requests', () => {
+    for (const name of MULTI_SESSION) {
+      const rows = rowsOf(`${name}.jsonl`);
+      const sessions = new Set(rows.filter((r) => r.dir === 'client>proxy').map((r) => r.peer));
+      assert.deepEqual([...sessions].sort(), ['client-a', 'client-b'], name);
+      for (const peer of sessions) assert.ok(rows.some((r) => r.dir === 'proxy>client' && r.peer === peer), `${name}: nothing to ${peer}`);
+    }
+    for (const name of ['http-sampling-roots', 'http-logging']) {
+      assert.ok(rowsOf(`${name}.jsonl`).some((r) => r.dir === 'backend>proxy' && r.rel !== undefined), `${name}: no backend message with rel`);
     }
   });
 
@@ -108,27 +123,30 @@ describe('replay: divergences are reported', { timeout: 30_000 }, () => {
     assert.equal((d.actual as any).result.isError, true);
   });
 
-  it('ids the proxy allocates are matched by bijection: a consistent renumbering still replays', async () => {
-    const rows = rowsOf('progress.jsonl');
-    const shift = (id: unknown) => (typeof id === 'number' ? id + 100 : id);
-    let renumbered = 0;
-    for (const r of rows) {
-      const m = r.msg;
-      if (r.dir === 'proxy>backend' && m.method && 'id' in m) {
-        m.id = shift(m.id);
-        renumbered++;
-        if (m.params?._meta?.progressToken !== undefined) m.params._meta.progressToken = shift(m.params._meta.progressToken);
-      } else if (r.dir === 'backend>proxy' && !m.method) {
-        m.id = shift(m.id);
-      } else if (r.dir === 'backend>proxy' && m.method === 'notifications/progress') {
-        m.params.progressToken = shift(m.params.progressToken);
+  for (const file of ['progress.jsonl', 'http-logging.jsonl']) {
+    it(`ids the proxy allocates are matched by bijection: a consistent renumbering still replays (${file})`, async () => {
+      const rows = rowsOf(file);
+      const shift = (id: unknown) => (typeof id === 'number' ? id + 100 : id);
+      let renumbered = 0;
+      for (const r of rows) {
+        const m = r.msg;
+        if (r.dir === 'proxy>backend' && m.method && 'id' in m) {
+          m.id = shift(m.id);
+          renumbered++;
+          if (m.params?._meta?.progressToken !== undefined) m.params._meta.progressToken = shift(m.params._meta.progressToken);
+        } else if (r.dir === 'backend>proxy' && !m.method) {
+          m.id = shift(m.id);
+        } else if (r.dir === 'backend>proxy' && m.method === 'notifications/progress') {
+          m.params.progressToken = shift(m.params.progressToken);
+        }
+        if (r.dir === 'backend>proxy' && r.rel !== undefined) r.rel = shift(r.rel); // names one of the proxy's requests
       }
-    }
-    assert.ok(renumbered >= 3);
-    const result = await replay(parseTranscript(textOf(rows)));
-    assert.ok(result.ok, result.divergence && formatDivergence(result.divergence));
-    assert.equal(result.matched, result.expected);
-  });
+      assert.ok(renumbered >= 3);
+      const result = await replay(parseTranscript(textOf(rows)));
+      assert.ok(result.ok, result.divergence && formatDivergence(result.divergence));
+      assert.equal(result.matched, result.expected);
+    });
+  }
 
   it("the proxy's own version is not compared (serverInfo to clients, clientInfo to backends); its name is", async () => {
     const rows = rowsOf('initialize-2025-06-18.jsonl');
@@ -156,6 +174,64 @@ describe('replay: divergences are reported', { timeout: 30_000 }, () => {
     assert.equal(d.line, calls[1][1] + 1);
     assert.deepEqual(d.differences.map((x) => formatPath(x.path)), ['id']);
     assert.match(d.differences[0].note ?? '', /was matched to replayed id/);
+  });
+
+  it('sessions are told apart: progress fed for b\'s call but recorded as a\'s is a mismatch on a\'s stream', async () => {
+    const rows = rowsOf('http-progress.jsonl');
+    // The proxy's progress token for a session's call: the forwarded call with the same arguments.
+    const token = (peer: string) => {
+      const ms = rows.find((r) => r.dir === 'client>proxy' && r.peer === peer && r.msg.method === 'tools/call').msg.params.arguments.ms;
+      return rows.find((r) => r.dir === 'proxy>backend' && r.msg.params?.arguments?.ms === ms).msg.params._meta.progressToken;
+    };
+    const [a, b] = [token('client-a'), token('client-b')];
+    assert.notEqual(a, b);
+    // Both clients used request id 1, so progress token 1: only the session tells them apart.
+    assert.deepEqual(rows.filter((r) => r.dir === 'client>proxy' && r.msg.method === 'tools/call').map((r) => r.msg.params._meta.progressToken), [1, 1]);
+    const fed = rows.findIndex((r) => r.dir === 'backend>proxy' && r.msg.params?.progressToken === b);
+    rows[fed].msg.params.progressToken = a; // the backend now reports this step on a's call
+    const result = await replay(parseTranscript(textOf(rows)));
+    const d = result.divergence!;
+    assert.equal(d.kind, 'mismatch');
+    assert.equal(d.stream, 'proxy>client client-a');
+    assert.equal((d.actual as any).params.total, 2, "b's step, sent to a");
+  });
+
+  it('a backend message the wire related to a\'s request goes to a only: without its rel, b gets it too', async () => {
+    const rows = rowsOf('http-logging.jsonl');
+    const related = rows.findIndex((r) => r.dir === 'backend>proxy' && r.msg.method === 'notifications/message' && r.rel !== undefined);
+    assert.ok(related > 0);
+    const intact = await replay(parseTranscript(textOf(rows)));
+    assert.ok(intact.ok, intact.divergence && formatDivergence(intact.divergence));
+    delete rows[related].rel; // as a stdio backend would send it: related to nothing, so for every session whose level admits it
+    const result = await replay(parseTranscript(textOf(rows)));
+    const d = result.divergence!;
+    assert.ok(d, 'the replay must notice');
+    assert.equal(d.stream, 'proxy>client client-b');
+    assert.equal((d.actual as any).params.data, 'remote working');
+  });
+
+  it("a backend's request related to b's call goes to b; without its rel (both have calls there) it is refused", async () => {
+    const rows = rowsOf('http-sampling-roots.jsonl');
+    const toB = rows.findIndex((r) => r.dir === 'backend>proxy' && r.msg.method === 'sampling/createMessage' && r.msg.params.messages[0].content.text === 'from b');
+    assert.ok(toB > 0 && rows[toB].rel !== undefined);
+    delete rows[toB].rel;
+    const result = await replay(parseTranscript(textOf(rows)));
+    const d = result.divergence!;
+    assert.ok(d, 'the replay must notice');
+    assert.equal(d.stream, 'proxy>backend remote');
+    assert.match((d.actual as any).error?.message ?? '', /cannot tell which client/);
+  });
+
+  it("roots/list after b's roots change goes to b: recorded as a's change, a gets it", async () => {
+    const rows = rowsOf('http-sampling-roots.jsonl');
+    const change = rows.findIndex((r) => r.dir === 'client>proxy' && r.msg.method === 'notifications/roots/list_changed');
+    assert.equal(rows[change].peer, 'client-b');
+    rows[change].peer = 'client-a';
+    const result = await replay(parseTranscript(textOf(rows)));
+    const d = result.divergence!;
+    assert.ok(d, 'the replay must notice');
+    assert.equal(d.stream, 'proxy>client client-a');
+    assert.equal((d.actual as any).method, 'roots/list');
   });
 
   it('npm run replay: "ok: N messages matched" and exit 0; a tampered file prints the line and exits 1', async (t) => {

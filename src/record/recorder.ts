@@ -1,9 +1,12 @@
 // --record FILE: every message crossing the proxy, appended to a JSONL transcript as it crosses.
 // Only messages are written (never config, env or headers), each serialized at the moment it
-// crosses, before the router rewrites ids or names in place.
+// crosses, before the router rewrites ids or names in place. A received message the wire relates
+// to a request (a Streamable HTTP backend's message on the stream of our POST) carries that
+// request's id as `rel`: it decides which client session the message is for.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Message } from 'vscode-jsonrpc/node';
+import type { JsonRpcId } from '../../protocol/jsonrpc.js';
 import type { McpDataCallback, MessageChannel, MessageExtra, SendOptions } from '../transports/channel.js';
 
 /**
@@ -25,10 +28,12 @@ export interface TranscriptLine {
   /** Client session id for client directions, server name for backend directions. */
   peer: string;
   msg: unknown;
+  /** Received messages only: the id (ours, on that wire) of the request the wire relates it to. */
+  rel?: JsonRpcId;
 }
 
 export interface Recorder {
-  record(dir: Direction, peer: string, msg: unknown): void;
+  record(dir: Direction, peer: string, msg: unknown, rel?: JsonRpcId): void;
   close(): Promise<void>;
 }
 
@@ -40,9 +45,10 @@ export class FileRecorder implements Recorder {
     this.out = createWriteStream(path, { flags: 'a' });
   }
 
-  record(dir: Direction, peer: string, msg: unknown): void {
+  record(dir: Direction, peer: string, msg: unknown, rel?: JsonRpcId): void {
     const t = Math.round((performance.now() - this.start) * 1000) / 1000;
-    this.out.write(`${JSON.stringify({ t, dir, peer, msg })}\n`);
+    const line: TranscriptLine = rel === undefined ? { t, dir, peer, msg } : { t, dir, peer, msg, rel };
+    this.out.write(`${JSON.stringify(line)}\n`);
   }
 
   close(): Promise<void> {
@@ -65,7 +71,7 @@ export function tapChannel(
   const listen = reader.listen.bind(reader);
   reader.listen = (callback: McpDataCallback) =>
     listen((msg: Message, extra?: MessageExtra) => {
-      recorder.record(inbound, peer, msg);
+      recorder.record(inbound, peer, msg, extra?.relatedRequestId);
       callback(msg, extra);
     });
   const send = writer.send.bind(writer);

@@ -1,7 +1,9 @@
 // The replay normalisation, in one place (documented in replay.ts and README): where a message
 // holds an id the proxy allocated (matched through the IdBijection instead of compared), which
 // fields are ignored (the proxy's own version), and how a recorded input that refers to a
-// proxy-allocated id is rewritten before it is fed.
+// proxy-allocated id (in the message, or as the request its wire related it to) is rewritten
+// before it is fed.
+import type { JsonRpcId } from '../../protocol/jsonrpc.js';
 import type { Direction } from '../../src/record/recorder.js';
 import type { IdBijection } from './id-bijection.js';
 
@@ -57,4 +59,9 @@ export function rewriteInput(dir: Direction, peer: string, msg: any, ids: IdBije
     if (isResponse(copy) && copy.id !== null) copy.id = ids.map(clientScope(peer), copy.id);
   }
   return copy;
+}
+
+/** A recorded input's `rel`: on a backend's wire it names one of the proxy's requests there. */
+export function rewriteRel(dir: Direction, peer: string, rel: JsonRpcId | undefined, ids: IdBijection): JsonRpcId | undefined {
+  return rel !== undefined && dir === 'backend>proxy' ? ids.map(backendScope(peer), rel) : rel;
 }

@@ -2,26 +2,35 @@
 // temporary mcp.json, runs the real proxy (`node dist/src/cli.js --record FILE --config CFG`)
 // against the fixture servers, drives it over stdio with the SDK Client (or raw NDJSON for the
 // protocol versions the SDK client does not send), lets it shut down, then replays the new
-// transcript in memory to check it.
+// transcript in memory to check it. Multi-session scenarios (`http-*`) run the proxy in HTTP mode
+// with several SDK clients over Streamable HTTP, and may add Streamable HTTP backends served from
+// this process; their sessions' random ids are renamed to the clients' labels (client-a, ...).
+// What two clients or backends do at the same time may come in another order in a re-recording.
 //
 // Re-record all:          npm run record-fixtures
 // Re-record some:         npm run record-fixtures -- crash sampling
 // Then review `git diff fixtures/recordings`: a recording is a claim about what the proxy sends.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
   ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { startListening } from '../helpers/listening-process.js';
+import { startStreamableServer, type RunningServer } from '../helpers/sdk-servers.js';
 import { formatDivergence } from './divergence.js';
+import { recordingServer } from './recording-server.js';
 import { replayFile } from './replay.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -44,6 +53,16 @@ interface Scenario {
   capabilities?: Record<string, unknown>;
   sdk?: (client: Client, notes: Notes) => Promise<void>;
   raw?: (client: RawClient) => Promise<void>;
+  http?: HttpSessions;
+}
+
+/** HTTP mode: several SDK clients, connected one after the other, over Streamable HTTP. */
+interface HttpSessions {
+  /** Client label → its capabilities; the label names its session in the transcript. */
+  clients: Record<string, Record<string, unknown>>;
+  /** Streamable HTTP backends served from this process, by server name. */
+  remote?: Record<string, (label: string) => McpServer>;
+  run: (clients: Record<string, Client>, notes: Notes) => Promise<void>;
 }
 
 const fixture = (file: string, ...args: string[]): ServerEntry => ({
@@ -214,6 +233,93 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // Two clients call the same stdio backend at once, both with progress, both with request id 1
+    // and so progress token 1: each gets only its own progress and its own answer.
+    name: 'http-progress',
+    servers: { slow: fixture('slow.mjs') },
+    http: {
+      clients: { a: {}, b: {} },
+      run: async ({ a, b }) => {
+        const totals = { a: new Set<unknown>(), b: new Set<unknown>() };
+        const [ra, rb] = await Promise.all([
+          a.callTool({ name: 'slow__sleep', arguments: { ms: 90, steps: 3 } }, undefined, { onprogress: (p) => void totals.a.add(p.total) }),
+          b.callTool({ name: 'slow__sleep', arguments: { ms: 60, steps: 2 } }, undefined, { onprogress: (p) => void totals.b.add(p.total) }),
+        ]);
+        expectText(ra, 'slept 90');
+        expectText(rb, 'slept 60');
+        expectSame([...totals.a, ...totals.b], [3, 2], 'progress totals seen by a, then b');
+      },
+    },
+  },
+  {
+    // Both clients sample through one Streamable HTTP backend at once: each sampling request rides
+    // its call's stream, so it reaches only the client whose call caused it. Then roots: through a
+    // stdio backend, to the only session with a call there; after b's roots change, the shared
+    // backend's roots/list (related to no call) goes to b, whose change caused it.
+    name: 'http-sampling-roots',
+    servers: { features: fixture('features.mjs') },
+    http: {
+      clients: { a: { sampling: {}, roots: { listChanged: true } }, b: { sampling: {}, roots: { listChanged: true } } },
+      remote: { remote: recordingServer },
+      run: async (clients, notes) => {
+        const rootsAsked = { a: 0, b: 0 };
+        for (const [label, client] of Object.entries(clients) as ['a' | 'b', Client][]) {
+          client.setRequestHandler(CreateMessageRequestSchema, async (req) => ({
+            model: `model-${label}`,
+            role: 'assistant',
+            content: { type: 'text', text: `${label} sampled: ${(req.params.messages[0]?.content as { text?: string }).text}` },
+          }));
+          client.setRequestHandler(ListRootsRequestSchema, async () => {
+            rootsAsked[label]++;
+            return { roots: [{ uri: `file:///work/${label}`, name: label }] };
+          });
+        }
+        const { a, b } = clients;
+        const [ra, rb] = await Promise.all([
+          a.callTool({ name: 'remote__ask', arguments: { prompt: 'from a' } }),
+          b.callTool({ name: 'remote__ask', arguments: { prompt: 'from b' } }),
+        ]);
+        expectText(ra, 'a sampled: from a');
+        expectText(rb, 'b sampled: from b');
+        expectText(await a.callTool({ name: 'features__roots', arguments: {} }), JSON.stringify([{ uri: 'file:///work/a', name: 'a' }]));
+        await b.sendRootsListChanged();
+        await notes.until(() => rootsAsked.b >= 1, "the shared backend's roots/list at b");
+        expectText(await b.callTool({ name: 'remote__last_roots', arguments: {} }), JSON.stringify([{ uri: 'file:///work/b', name: 'b' }]));
+        expectSame([rootsAsked.a, rootsAsked.b], [1, 1], 'roots/list requests at a and b');
+      },
+    },
+  },
+  {
+    // a logs at info, b at debug. A log message on the stream of a's call to a Streamable HTTP
+    // backend goes to a only; a stdio backend's messages (related to nothing) go to each session
+    // whose level admits them; a tools/list_changed goes to both.
+    name: 'http-logging',
+    servers: { features: fixture('features.mjs') },
+    http: {
+      clients: { a: {}, b: {} },
+      remote: { remote: recordingServer },
+      run: async (clients, notes) => {
+        const { a, b } = clients;
+        const logs = { a: [] as unknown[], b: [] as unknown[] };
+        a.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.a.push(n.params.data));
+        b.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.b.push(n.params.data));
+        const changed = { a: notes.count(a, ToolListChangedNotificationSchema), b: notes.count(b, ToolListChangedNotificationSchema) };
+        await a.setLoggingLevel('info');
+        await b.setLoggingLevel('debug');
+        await a.callTool({ name: 'remote__report', arguments: {} });
+        await b.callTool({ name: 'features__log', arguments: { level: 'debug', message: 'debug detail' } });
+        await a.callTool({ name: 'features__log', arguments: { level: 'warning', message: 'disk almost full' } });
+        await notes.until(() => logs.a.length >= 2 && logs.b.length >= 2, 'the log messages at a and b');
+        expectSame(logs.a, ['remote working', 'disk almost full'], 'log messages at a');
+        expectSame(logs.b, ['debug detail', 'disk almost full'], 'log messages at b');
+        await a.callTool({ name: 'features__change_tools', arguments: {} });
+        await notes.until(() => changed.a() >= 1 && changed.b() >= 1, 'tools/list_changed at a and b');
+        await a.listTools();
+        await b.listTools();
+      },
+    },
+  },
+  {
     name: 'sdk-backend',
     servers: { sdk: sdkServer(), calculator: fixture('calculator.mjs') },
     sdk: async (client) => {
@@ -225,6 +331,15 @@ const SCENARIOS: Scenario[] = [
     },
   },
 ];
+
+function expectText(result: unknown, text: string): void {
+  const got = (result as { content?: { text?: string }[] }).content?.[0]?.text;
+  if (got !== text) throw new Error(`expected the answer ${JSON.stringify(text)}, got ${JSON.stringify(got)}`);
+}
+
+function expectSame(actual: unknown, expected: unknown, what: string): void {
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
 
 async function expectError(p: Promise<unknown>): Promise<void> {
   try {
@@ -313,7 +428,9 @@ async function record(scenario: Scenario, dir: string): Promise<string> {
   const transcript = path.join(dir, `${scenario.name}.jsonl`);
   writeFileSync(config, JSON.stringify({ mcpServers: scenario.servers }, null, 2));
   const args = ['--record', transcript, '--config', config, '--log-level', 'warn', ...(scenario.args ?? [])];
-  if (scenario.raw) {
+  if (scenario.http) {
+    await recordHttp(scenario.http, scenario.servers, config, transcript, scenario.args ?? []);
+  } else if (scenario.raw) {
     const raw = new RawClient(args);
     try {
       await scenario.raw(raw);
@@ -331,8 +448,59 @@ async function record(scenario: Scenario, dir: string): Promise<string> {
     }
   }
   const target = path.join(OUT_DIR, `${scenario.name}.jsonl`);
-  copyFileSync(transcript, target);
+  if (scenario.http) writeFileSync(target, labelSessions(readFileSync(transcript, 'utf8'), Object.keys(scenario.http.clients)));
+  else copyFileSync(transcript, target);
   return target;
+}
+
+/** The proxy in HTTP mode, its Streamable HTTP backends, one SDK client per label; each session ends with DELETE. */
+async function recordHttp(http: HttpSessions, stdioServers: Record<string, ServerEntry>, config: string, transcript: string, extraArgs: string[]): Promise<void> {
+  const remotes: RunningServer[] = [];
+  try {
+    const servers: Record<string, unknown> = { ...stdioServers };
+    for (const [name, build] of Object.entries(http.remote ?? {})) {
+      const remote = await startStreamableServer(name, { json: false, build });
+      remotes.push(remote);
+      servers[name] = { type: 'http', url: remote.url, restart: false };
+    }
+    writeFileSync(config, JSON.stringify({ mcpServers: servers }, null, 2));
+    const args = [CLI, '--transport', 'http', '--host', '127.0.0.1', '--port', '0', '--record', transcript, '--config', config, '--log-level', 'info', ...extraArgs];
+    const proxy = await startListening(process.execPath, args, { cwd: ROOT, env: process.env });
+    const clients: Record<string, Client> = {};
+    try {
+      for (const [label, capabilities] of Object.entries(http.clients)) {
+        const client = new Client({ name: `record-fixtures-${label}`, version: '1.0.0' }, { capabilities });
+        await client.connect(new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp`)));
+        clients[label] = client;
+      }
+      await http.run(clients, new Notes());
+    } catch (e) {
+      process.stderr.write(`proxy log:\n${proxy.stderr()}\n`);
+      throw e;
+    } finally {
+      for (const client of Object.values(clients)) {
+        await (client.transport as StreamableHTTPClientTransport).terminateSession().catch(() => {});
+        await client.close();
+      }
+      await proxy.stop(); // SIGTERM: the proxy stops its backends and closes the transcript
+    }
+  } finally {
+    await Promise.all(remotes.map((r) => r.close()));
+  }
+}
+
+/** Renames the sessions (random ids) to client-<label>, in the order they first spoke: the order the clients connected. */
+function labelSessions(text: string, labels: string[]): string {
+  const rows = text.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const names = new Map<string, string>();
+  for (const row of rows) {
+    if (row.dir !== 'client>proxy' || names.has(row.peer)) continue;
+    if (names.size === labels.length) throw new Error(`more sessions than clients (${labels.join(', ')}) in the transcript`);
+    names.set(row.peer, `client-${labels[names.size]}`);
+  }
+  if (names.size !== labels.length) throw new Error(`expected ${labels.length} sessions in the transcript, found ${names.size}`);
+  for (const row of rows) if (row.dir !== 'proxy>backend' && row.dir !== 'backend>proxy') row.peer = names.get(row.peer) ?? row.peer;
+  return `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
 }
 
 async function main(): Promise<number> {

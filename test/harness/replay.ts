@@ -6,7 +6,8 @@
 // and initialized again). Its connector hands out a fresh in-memory channel per connection attempt.
 // Client sessions are opened, under their recorded ids, at their first message. The transcript is
 // then walked in order. INPUT lines are fed: client>proxy on the session's channel, backend>proxy
-// on the server's current channel, event backend-lost fires the connection's onLost and closes
+// on the server's current channel (with its `rel`, the request the wire related it to, beside it
+// as a Streamable HTTP stream gives it), event backend-lost fires the connection's onLost and closes
 // it, event session-closed closes the client's channel (for the stdio session: router.shutdown(),
 // which is what the CLI does when stdin ends). Before an input is fed, every OUTPUT line
 // (proxy>client, proxy>backend) above it must have been observed from the proxy, within a deadline;
@@ -22,13 +23,18 @@
 //    (the proxy uses its request id as the progress token), `params.requestId` of
 //    notifications/cancelled the proxy sends. A pair learned once must hold for the whole replay.
 //  - a recorded input referring to such an id is rewritten through the bijection before it is
-//    fed: a backend's response id and notifications/progress token, a client's response id.
+//    fed: a backend's response id, notifications/progress token and `rel`, a client's response id.
 //  - `t` is ignored; so is the proxy's own version: `result.serverInfo.version` in its initialize
 //    answer to clients and `params.clientInfo.version` in its initialize request to backends.
 //
+// Sessions: any number, each its own in-memory client peer under its recorded id (HTTP mode has
+// several; stdio one, "stdio"). Outputs to each are their own stream, so a message that reaches
+// the wrong session is a divergence on both streams.
+//
 // Limits: per-client server instances share one peer name in a transcript, so only one instance
 // per server can be replayed; invalid input the proxy answered (parse errors) is not recorded as
-// input; which request a server→client request relates to is not recorded (stdio never says).
+// input; which request a message TO a client relates to (the POST stream it takes over HTTP) is
+// not recorded, only which session gets it.
 import type { Connector } from '../../src/backends/connection.js';
 import { DEFAULT_RESTART } from '../../src/config/schema.js';
 import { setLogSink } from '../../src/log.js';
@@ -39,7 +45,7 @@ import { fakeSpec } from '../helpers/fake-backend.js';
 import { compareMessage } from './compare.js';
 import type { Divergence } from './divergence.js';
 import { IdBijection } from './id-bijection.js';
-import { outputRules, rewriteInput } from './normalise.js';
+import { outputRules, rewriteInput, rewriteRel } from './normalise.js';
 import { Signal } from './signal.js';
 import { isOutput, readTranscript, streamOf, type Line, type Transcript } from './transcript.js';
 
@@ -129,7 +135,7 @@ class Replay {
     const restoreLog = setLogSink((line) => this.logs.push(line));
     try {
       const eager = this.eagerStart();
-      if (eager) void this.router.start(eager);
+      if (eager) void this.router.start(eager, { perClient: false });
       for (let i = 0; i < this.lines.length && !this.divergence; i++) {
         const line = this.lines[i];
         if (isOutput(line)) continue;
@@ -180,8 +186,9 @@ class Replay {
   }
 
   /**
-   * HTTP mode starts the backends before any client speaks: then the first proxy>backend line
-   * comes before the first client>proxy one. Returns the client capabilities to start with.
+   * HTTP mode starts the backends before any client speaks (per-client servers wait for their
+   * sessions): then the first proxy>backend line comes before the first client>proxy one.
+   * Returns the client capabilities to start with.
    */
   private eagerStart(): Record<string, unknown> | undefined {
     const first = this.lines.find((l) => l.dir === 'client>proxy' || l.dir === 'proxy>backend');
@@ -226,10 +233,10 @@ class Replay {
 
   private async feed(line: Line): Promise<void> {
     const { dir, peer, msg } = line;
-    if (dir === 'client>proxy') return this.client(peer).writer.send(rewriteInput(dir, peer, msg, this.ids));
-    if (dir === 'backend>proxy') {
-      const wire = this.openWire(line);
-      return wire?.channel.writer.send(rewriteInput(dir, peer, msg, this.ids));
+    if (dir === 'client>proxy' || dir === 'backend>proxy') {
+      const relatedRequestId = rewriteRel(dir, peer, line.rel, this.ids);
+      const channel = dir === 'client>proxy' ? this.client(peer) : this.openWire(line)?.channel;
+      return channel?.writer.send(rewriteInput(dir, peer, msg, this.ids), relatedRequestId === undefined ? undefined : { relatedRequestId });
     }
     switch (msg.type) {
       case 'backend-lost': {

@@ -2,6 +2,7 @@
 // a divergence can point at the file, and is classified as input (fed to the proxy) or output
 // (what the proxy must send).
 import { readFileSync } from 'node:fs';
+import type { JsonRpcId } from '../../protocol/jsonrpc.js';
 import type { Direction, TranscriptEvent } from '../../src/record/recorder.js';
 
 export type SetupEvent = Extract<TranscriptEvent, { type: 'setup' }>;
@@ -12,6 +13,8 @@ export interface Line {
   dir: Direction;
   peer: string;
   msg: any;
+  /** Input only: the request (the proxy's id on that wire) the wire related the message to. */
+  rel?: JsonRpcId;
 }
 
 export interface Transcript {
@@ -53,13 +56,16 @@ export function parseTranscript(text: string): Transcript {
     if (!value || typeof value !== 'object' || !DIRECTIONS.has(value.dir) || typeof value.peer !== 'string' || !value.msg || typeof value.msg !== 'object') {
       throw new TranscriptError(`line ${line}: expected {t, dir, peer, msg} with dir one of ${[...DIRECTIONS].join(', ')}`);
     }
+    if (value.rel !== undefined && typeof value.rel !== 'string' && typeof value.rel !== 'number') {
+      throw new TranscriptError(`line ${line}: rel must be a request id (string or number)`);
+    }
     if (value.dir === 'event' && value.msg.type === 'setup') {
       if (setup || lines.length > 0) throw new TranscriptError(`line ${line}: the setup event must be the first line, and only one`);
       setup = value.msg;
       return;
     }
     if (!setup) throw new TranscriptError(`line ${line}: the first line must be the setup event`);
-    lines.push({ line, dir: value.dir, peer: value.peer, msg: value.msg });
+    lines.push(value.rel === undefined ? { line, dir: value.dir, peer: value.peer, msg: value.msg } : { line, dir: value.dir, peer: value.peer, msg: value.msg, rel: value.rel });
   });
   if (!setup) throw new TranscriptError('empty transcript: no setup event');
   if (!Array.isArray(setup.servers)) throw new TranscriptError('setup event without servers');

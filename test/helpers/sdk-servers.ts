@@ -156,7 +156,14 @@ export async function startSseServer(label: string, streamPath = '/sse', message
  */
 export async function startStreamableServer(
   label: string,
-  options: { json: boolean; port?: number; /** Event ids and replay; `retry:` hint in ms. */ resumableRetryMs?: number },
+  options: {
+    json: boolean;
+    port?: number;
+    /** Event ids and replay; `retry:` hint in ms. */
+    resumableRetryMs?: number;
+    /** The server each session gets (default buildMcpServer). */
+    build?: (label: string) => McpServer;
+  },
 ): Promise<RunningServer> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const closers: Array<() => Promise<unknown>> = [];
@@ -185,7 +192,7 @@ export async function startStreamableServer(
       },
     });
     transport.onclose = () => transport.sessionId && sessions.delete(transport.sessionId);
-    const mcp = buildMcpServer(label);
+    const mcp = (options.build ?? buildMcpServer)(label);
     closers.push(() => mcp.close());
     await mcp.connect(transport);
     await transport.handleRequest(req, res, body);
