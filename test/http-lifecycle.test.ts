@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { inProcessServer } from './helpers/http-inprocess.js';
-import { callBody, rawSession } from './helpers/http-mcp.js';
+import { callBody, initializeBody, postMcp, rawSession } from './helpers/http-mcp.js';
 import { SseReader } from './helpers/http-sse.js';
 import { WsClient } from './helpers/http-ws.js';
 import { waitFor } from './helpers/wait.js';
@@ -35,11 +35,15 @@ describe('http: server lifecycle (in process)', { timeout: 60_000 }, () => {
     await ws.close();
     await waitFor(() => router.sessionCount === 0, 'the WebSocket session to close');
 
-    const idle = await rawSession(http.url);
-    assert.equal(router.sessionCount, 1);
-    // No request touches it meanwhile, so it expires.
+    // Only initialize: with a 50 ms idle limit, any later setup request could already find the
+    // session expired on a loaded machine. No request touches it afterwards, so it expires.
+    const init = await postMcp(http.url, initializeBody(1));
+    assert.equal(init.status, 200);
+    const sessionId = init.headers.get('mcp-session-id');
+    assert.ok(sessionId, 'a session was created');
     await waitFor(() => router.sessionCount === 0, 'the idle Streamable session to expire');
-    assert.equal((await idle.post({ jsonrpc: '2.0', id: 1, method: 'ping' })).status, 404);
+    const late = await postMcp(http.url, { jsonrpc: '2.0', id: 2, method: 'ping' }, { 'Mcp-Session-Id': sessionId, 'MCP-Protocol-Version': '2025-11-25' });
+    assert.equal(late.status, 404);
   });
 
   it('answers 413 to a chunked body that grows past the limit', async (t) => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import type { JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { REFUSE, tool } from './helpers/fake-backend.js';
 import { routerHarness } from './helpers/router-harness.js';
+import { ManualClock } from './helpers/manual-clock.js';
 import { settle, sleep, waitFor } from './helpers/wait.js';
 
 describe('router: progress', { timeout: 15_000 }, () => {
@@ -218,11 +219,14 @@ describe('router: requests from backends and session end', { timeout: 15_000 }, 
   });
 
   it('fails a request the backend does not answer in time with -32001 and cancels it at the backend', async (t) => {
-    const { client, backends } = routerHarness(t, { a: { tools: [tool('t')], calls: 'hold' } }, { requestTimeoutMs: 200 });
+    // Time is driven (a ManualClock), so nothing else can time out on a slow machine.
+    const clock = new ManualClock();
+    const { client, backends } = routerHarness(t, { a: { tools: [tool('t')], calls: 'hold' } }, { requestTimeoutMs: 200, clock });
     await client.initialize();
-    void client.call('a__t', {}, 'slow');
-    // The deadline sweeper's timer is unref'd; polling keeps this test's event loop alive meanwhile.
-    const res = await waitFor(() => client.responses.find((r) => r.id === 'slow'), 'the timeout error');
+    const call = client.call('a__t', {}, 'slow');
+    await backends.server('a').heldCalls(1);
+    clock.advance(200 + 500);
+    const res = await call;
     assert.equal(res.id, 'slow');
     assert.equal(res.error?.code, -32001);
     assert.match(res.error!.message, /"a"/);
