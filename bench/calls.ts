@@ -6,11 +6,11 @@ import { keepAliveAgent, LegacySseClient, StreamableClient } from './http-client
 import { sequential, throughput, warmUp, type Budget, type Latency, type Throughput } from './measure.js';
 import { NdjsonClient, type RpcClient } from './ndjson-client.js';
 import { cpuMs, descendants, stopProcess } from './procs.js';
-import { startBareHttp, startEcho, startMcpProxy, startProxyHttp, startProxyStdio, startSupergateway, writeConfig, type HttpSystem } from './systems.js';
+import { startBareHttp, startByteRelay, startEcho, startMcpProxy, startProxyHttp, startProxyStdio, startSupergateway, writeConfig, type HttpSystem } from './systems.js';
 
 export const INFLIGHT = 64;
 
-export type Baseline = 'direct stdio' | 'bare HTTP';
+export type Baseline = 'direct stdio' | 'byte relay stdio' | 'bare HTTP';
 
 export interface CallScenario {
   name: string;
@@ -86,7 +86,8 @@ async function legacySse(system: HttpSystem, tool: string): Promise<Running> {
 
 export const CALL_SCENARIOS: CallScenario[] = [
   { name: 'direct stdio', start: () => stdioClient(startEcho(), 'echo') },
-  { name: 'multi-mcp stdio', baseline: 'direct stdio', start: () => stdioClient(startProxyStdio(ONE_ECHO()), PROXIED_TOOL) },
+  { name: 'byte relay stdio', baseline: 'direct stdio', start: () => stdioClient(startByteRelay(), 'echo') },
+  { name: 'multi-mcp stdio', baseline: 'byte relay stdio', start: () => stdioClient(startProxyStdio(ONE_ECHO()), PROXIED_TOOL) },
   { name: 'bare HTTP', start: async () => streamable(await startBareHttp(), 'echo') },
   { name: 'multi-mcp Streamable HTTP', baseline: 'bare HTTP', start: async () => streamable(await startProxyHttp(ONE_ECHO()), PROXIED_TOOL) },
   { name: 'multi-mcp legacy SSE', baseline: 'bare HTTP', start: async () => legacySse(await startProxyHttp(ONE_ECHO()), PROXIED_TOOL) },

@@ -12,6 +12,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const ECHO = join(ROOT, 'fixtures/servers/echo.mjs');
 const CLI = join(ROOT, 'dist/src/cli.js');
 const BARE = join(ROOT, 'dist/bench/bare-http-server.js');
+const RELAY = join(ROOT, 'dist/bench/byte-relay.js');
 const SUPERGATEWAY = join(ROOT, 'node_modules/supergateway/dist/index.js');
 const MCP_PROXY = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
 
@@ -49,6 +50,13 @@ export function writeConfig(file: string, servers: EchoServer[]): string {
 
 export function startEcho(args: string[] = []): ChildProcess {
   const child = startProcess(process.execPath, [ECHO, ...args]);
+  drain(child);
+  return child;
+}
+
+/** The echo server behind a process that only forwards bytes: the limit a stdio proxy can reach. */
+export function startByteRelay(): ChildProcess {
+  const child = startProcess(process.execPath, [RELAY, process.execPath, ECHO]);
   drain(child);
   return child;
 }

@@ -20,6 +20,7 @@ import { InputRounds } from './bridge-rounds.js';
 import { missingCapability } from './client-capabilities.js';
 import type { Clock, Timer } from './clock.js';
 import type { ExchangeCore, Internal, Ledger, Link, Outbound, Rounds, Routed } from './exchange-types.js';
+import { spliceId } from '../transports/splice-id.js';
 import { toModernAnswer } from './modern-answers.js';
 import type { ClientSession } from './session.js';
 import { Subscriptions } from './subscriptions.js';
@@ -146,7 +147,7 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
     this.links.set(backend, link);
     this.byConnection.set(connection, link);
     const { reader, writer } = connection.channel;
-    reader.listen((msg, extra) => this.fromBackend(link, msg as Incoming, extra));
+    reader.listen((msg, extra, text) => this.fromBackend(link, msg as Incoming, extra, text));
     reader.onInvalid((bad) => log.warn(`server "${backend.name}" sent an invalid message: ${bad.message}`));
     reader.onError((e) => log.error(`server "${backend.name}": handling its message failed: ${e.stack ?? e.message}`));
     // The backend paused a request's stream (polling): the client's stream of it pauses too.
@@ -400,13 +401,13 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
 
   // ---- backend → proxy ------------------------------------------------------------------------
 
-  private fromBackend(link: Link, msg: Incoming, extra: MessageExtra | undefined): void {
-    if (!('method' in msg)) return this.onBackendResponse(link, msg);
+  private fromBackend(link: Link, msg: Incoming, extra: MessageExtra | undefined, text: string | undefined): void {
+    if (!('method' in msg)) return this.onBackendResponse(link, msg, text);
     if ('id' in msg) return this.onBackendRequest(link, msg, extra);
     this.onBackendNotification(link, msg, extra);
   }
 
-  private onBackendResponse(link: Link, msg: JsonRpcResponse): void {
+  private onBackendResponse(link: Link, msg: JsonRpcResponse, text?: string): void {
     const entry = typeof msg.id === 'number' ? link.pending.get(msg.id) : undefined;
     if (!entry) return log.debug(`server "${link.backend.name}" answered unknown or cancelled id ${JSON.stringify(msg.id)}; dropped`);
     link.pending.delete(msg.id as number);
@@ -415,11 +416,11 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
       else entry.resolve(msg.result);
       return;
     }
-    this.answer(link, entry, msg);
+    this.answer(link, entry, msg, text);
   }
 
   /** A forwarded request's answer, to the client that asked (or parked for it, or asked again). */
-  answer(link: Link, entry: Routed, msg: JsonRpcResponse): void {
+  answer(link: Link, entry: Routed, msg: JsonRpcResponse, text?: string): void {
     if (entry.park?.parked) {
       entry.park.final = msg; // given to the client's retry
       return;
@@ -429,6 +430,9 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
     if (ledger?.inflight.get(entry.clientId) === entry) ledger.inflight.delete(entry.clientId);
     if (!entry.session.modern && isInputRequired(msg.result) && INPUT_REQUIRED_METHODS.has(entry.method)) return this.rounds.askRound(entry, msg.result);
     msg.id = entry.clientId;
+    // Only the id changes: the backend's own text goes on with the id spliced in (no second serialization).
+    const only = text !== undefined && !entry.session.modern && !entry.createsTask && !entry.task;
+    const spliced = only ? spliceId(text, entry.backendId, JSON.stringify(entry.clientId)) : undefined;
     if (entry.session.modern) toModernAnswer(msg, entry.method, entry.target);
     if (entry.createsTask && typeof msg.result?.task?.taskId === 'string') {
       const progress = entry.progressToken === undefined ? undefined : { backendToken: entry.backendId, clientToken: entry.progressToken };
@@ -443,8 +447,8 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
     }
     // The MCP SDK handles a response before notifications read in the same chunk, dropping
     // progress that arrived just ahead of it: after progress, send the answer in a later write.
-    if (entry.progressed) setImmediate(() => entry.session.send(msg));
-    else entry.session.send(msg);
+    if (entry.progressed) setImmediate(() => entry.session.send(msg, undefined, spliced));
+    else entry.session.send(msg, undefined, spliced);
   }
 
   private onBackendNotification(link: Link, msg: JsonRpcNotification, extra: MessageExtra | undefined): void {

@@ -19,7 +19,8 @@ export interface MessageExtra {
   relatedRequestId?: JsonRpcId;
 }
 
-export type McpDataCallback = (msg: Message, extra?: MessageExtra) => void;
+/** `text`: the message as received, when the wire gave it as text (a response can be passed on spliced). */
+export type McpDataCallback = (msg: Message, extra?: MessageExtra, text?: string) => void;
 
 /** How to send one message: the request (the peer's, on that wire) it relates to, and its text when already serialized. */
 export interface SendOptions {
@@ -38,7 +39,7 @@ export interface MessageChannel {
 export abstract class McpReader extends AbstractMessageReader implements MessageReader {
   protected callback: McpDataCallback | undefined;
   /** Messages that arrived before listen(): kept, not lost. */
-  private early: [Message, MessageExtra | undefined][] = [];
+  private early: [Message, MessageExtra | undefined, string | undefined][] = [];
   private readonly invalidEmitter = new Emitter<InvalidMessage>();
   private readonly pausedEmitter = new Emitter<JsonRpcId>();
   private closed = false;
@@ -61,7 +62,7 @@ export abstract class McpReader extends AbstractMessageReader implements Message
     this.callback = callback;
     const early = this.early;
     this.early = [];
-    for (const [msg, extra] of early) this.dispatch(msg, extra);
+    for (const [msg, extra, text] of early) this.dispatch(msg, extra, text);
     // A second listen (a front handing the channel on) replaces the listener, not the source.
     if (!this.listening) {
       this.listening = true;
@@ -92,17 +93,17 @@ export abstract class McpReader extends AbstractMessageReader implements Message
       this.fireInvalid({ code: ErrorCode.ParseError, message: `Parse error: ${(e as Error).message}`, id: null });
       return;
     }
-    this.deliverValue(value, extra);
+    this.deliverValue(value, extra, text);
   }
 
-  protected deliverValue(value: unknown, extra?: MessageExtra): void {
+  protected deliverValue(value: unknown, extra?: MessageExtra, text?: string): void {
     const kind = classify(value);
     if (typeof kind !== 'string') {
       this.fireInvalid({ code: ErrorCode.InvalidRequest, message: `Invalid Request: ${kind.invalid}`, id: idOf(value) });
       return;
     }
-    if (this.callback) this.dispatch(value as Message, extra);
-    else this.early.push([value as Message, extra]);
+    if (this.callback) this.dispatch(value as Message, extra, text);
+    else this.early.push([value as Message, extra, text]);
   }
 
   /** Hands a message already delivered once to the current listener (a front that looked at it first). */
@@ -111,9 +112,9 @@ export abstract class McpReader extends AbstractMessageReader implements Message
   }
 
   /** One listener exception must not lose the rest of a chunk's messages: report it, go on. */
-  private dispatch(msg: Message, extra: MessageExtra | undefined): void {
+  private dispatch(msg: Message, extra: MessageExtra | undefined, text?: string): void {
     try {
-      this.callback!(msg, extra);
+      this.callback!(msg, extra, text);
     } catch (e) {
       this.fireError(e instanceof Error ? e : new Error(String(e)));
     }
