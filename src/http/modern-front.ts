@@ -3,6 +3,7 @@
 // envelope, their agreement, the version, then Mcp-Method / Mcp-Name against the body), served
 // by a session that lives as long as the request, and answered on its own POST: JSON, or SSE
 // when progress, logs or a listen stream's notifications come first.
+import type { Message } from 'vscode-jsonrpc/node';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, type JsonRpcRequest, type MessageKind } from '../../protocol/jsonrpc.js';
 import { MetaKey, ModernError, ModernHeader, MODERN_VERSIONS, readEnvelope } from '../../protocol/modern.js';
@@ -114,7 +115,7 @@ export class ModernFront {
     res.on('close', () => {
       if (!answered) this.router.closeSession(session!, 'the client closed the request');
     });
-    channel.reader.pushValue(msg);
+    channel.reader.pushMessage(msg as unknown as Message);
   }
 }
 

@@ -1,5 +1,6 @@
 // Legacy HTTP+SSE front (protocol 2024-11-05): GET /sse opens a session's stream and names the
 // endpoint to POST to; POST /messages?sessionId= carries client messages (202, answers come on the stream).
+import type { Message } from 'vscode-jsonrpc/node';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classify, ErrorCode, idOf } from '../../protocol/jsonrpc.js';
@@ -82,7 +83,7 @@ export class LegacySseFront {
     }
     if (session.client.closed) return sendRpcError(res, 404, null, ErrorCode.InvalidRequest, `Session not found: ${id}`);
     sendEmpty(res, 202);
-    session.reader.pushValue(body.value);
+    session.reader.pushMessage(body.value as Message);
   }
 
   /** Server shutdown: every stream ends, every session closes. */

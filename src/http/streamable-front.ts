@@ -1,6 +1,7 @@
 // Streamable HTTP front (MCP 2025-11-25; 2025-06-18 and 2025-03-26 clients too) on /mcp:
 // POST one message per request, GET the server→client stream, DELETE to end the session.
 // A POST of the 2026-07-28 era (no session, a modern claim) goes to modern-front.ts instead.
+import type { Message } from 'vscode-jsonrpc/node';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classify, ErrorCode, idOf, type JsonRpcRequest } from '../../protocol/jsonrpc.js';
@@ -70,7 +71,7 @@ export class StreamableFront {
       sendEmpty(res, 202);
       // A cancelled request gets no answer: its POST ends now instead of hanging until the session does.
       if (msg.method === Notification.cancelled) session.dropPost(msg.params?.requestId);
-      return session.reader.pushValue(value);
+      return session.reader.pushMessage(value as Message);
     }
     if (session.hasPost(msg.id)) {
       const message = `Invalid Request: id ${JSON.stringify(msg.id)} is already in use by a request in flight`;
@@ -84,7 +85,7 @@ export class StreamableFront {
     } else {
       session.addPost(msg.id, res, accepts);
     }
-    session.reader.pushValue(value);
+    session.reader.pushMessage(value as Message);
   }
 
   /** GET: the session's server→client stream. */

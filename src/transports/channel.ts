@@ -96,8 +96,8 @@ export abstract class McpReader extends AbstractMessageReader implements Message
     this.deliverValue(value, extra, text);
   }
 
-  protected deliverValue(value: unknown, extra?: MessageExtra, text?: string): void {
-    const kind = classify(value);
+  protected deliverValue(value: unknown, extra?: MessageExtra, text?: string, classified = false): void {
+    const kind = classified ? 'request' : classify(value);
     if (typeof kind !== 'string') {
       this.fireInvalid({ code: ErrorCode.InvalidRequest, message: `Invalid Request: ${kind.invalid}`, id: idOf(value) });
       return;

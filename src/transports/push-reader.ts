@@ -1,5 +1,6 @@
 // A reader whose wire code hands it each received message (HTTP bodies, SSE events, in-memory
 // test channels): as text to parse, or as a value already parsed.
+import type { Message } from 'vscode-jsonrpc/node';
 import { McpReader, type MessageExtra } from './channel.js';
 
 export class PushReader extends McpReader {
@@ -10,6 +11,11 @@ export class PushReader extends McpReader {
   }
 
   /** Classifies and delivers one parsed message (invalid ones are reported on onInvalid). */
+  /** A message the front has already classified as valid JSON-RPC: delivered without classifying again. */
+  pushMessage(msg: Message): void {
+    this.deliverValue(msg, undefined, undefined, true);
+  }
+
   pushValue(value: unknown, extra?: MessageExtra): void {
     this.deliverValue(value, extra);
   }
