@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { DISCOVERY_MODES, type DiscoveryMode } from './config/discovery.js';
 import { normalizeOrigin } from './http/security.js';
-import { LOG_LEVELS, type LogLevel } from './log.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log.js';
 
 export interface CliOptions {
   /** serve (default), or `multi-mcp tools`: print what the tool definitions cost, then exit. */
@@ -14,6 +14,10 @@ export interface CliOptions {
   separator?: string;
   namespace?: boolean;
   logLevel: LogLevel;
+  logFormat: LogFormat;
+  /** --metrics [HOST:]PORT: /metrics on a port of its own. */
+  metrics?: { host: string; port: number };
+  metricsToolLabels: boolean;
   requestTimeoutMs: number;
   connectTimeoutMs: number;
   pageSize?: number;
@@ -55,6 +59,9 @@ Options:
   --separator SEP          between server and tool name in exposed names (default: __)
   --no-namespace           expose original tool and prompt names (first server wins on a clash)
   --log-level LEVEL        silent|error|warn|info|debug (default: info); logs go to stderr
+  --log-format text|json   json: one JSON object per line (time, level, msg, server, session, ...)
+  --metrics [HOST:]PORT    also serve Prometheus /metrics on this port (HOST default: --host)
+  --metrics-tool-labels    add a tool label to request metrics (one series per tool: mind the cardinality)
   --request-timeout MS     per-request timeout towards backends (default: 60000)
   --connect-timeout MS     connect + initialize timeout per backend at start (default: 30000)
   --page-size N            paginate merged lists to clients, N items per page (default: no pagination)
@@ -103,6 +110,9 @@ export function parseCli(argv: string[]): CliOptions {
         separator: { type: 'string' },
         'no-namespace': { type: 'boolean' },
         'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
+        metrics: { type: 'string' },
+        'metrics-tool-labels': { type: 'boolean' },
         'request-timeout': { type: 'string' },
         'connect-timeout': { type: 'string' },
         'page-size': { type: 'string' },
@@ -141,6 +151,8 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const logLevel = (values['log-level'] ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const logFormat = (values['log-format'] ?? 'text') as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) throw new UsageError(`--log-format must be one of ${LOG_FORMATS.join(', ')}`);
   const port = values.port === undefined ? 8080 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got "${values.port}"`);
   if (values.separator !== undefined && (values.separator.length < 1 || values.separator.length > 8)) {
@@ -162,6 +174,9 @@ export function parseCli(argv: string[]): CliOptions {
     separator: values.separator,
     namespace: values['no-namespace'] ? false : undefined,
     logLevel,
+    logFormat,
+    metrics: values.metrics === undefined ? undefined : parseListen('--metrics', values.metrics, values.host ?? '127.0.0.1'),
+    metricsToolLabels: values['metrics-tool-labels'] ?? false,
     requestTimeoutMs: positiveInt('--request-timeout', values['request-timeout'], 60_000),
     connectTimeoutMs: positiveInt('--connect-timeout', values['connect-timeout'], 30_000),
     pageSize: positiveInt('--page-size', values['page-size']),
@@ -177,4 +192,12 @@ export function parseCli(argv: string[]): CliOptions {
     help: values.help ?? false,
     version: values.version ?? false,
   };
+}
+
+/** PORT, HOST:PORT or [IPv6]:PORT. */
+function parseListen(flag: string, value: string, defaultHost: string): { host: string; port: number } {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]+):)?(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`${flag} must be PORT or HOST:PORT, e.g. 9464 or 0.0.0.0:9464, got "${value}"`);
+  return { host: m[1] === undefined ? defaultHost : m[1].replace(/^\[(.*)\]$/, '$1'), port };
 }

@@ -8,7 +8,9 @@ import { connect } from './connectors.js';
 import type { View } from './discovery/view.js';
 import { formatToolCosts, toolCosts } from './discovery/tools-command.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
-import { errorMessage, log, setLogLevel } from './log.js';
+import { errorMessage, log, setLogFormat, setLogLevel } from './log.js';
+import type { Observer } from './observe/observer.js';
+import { Observability } from './observe/setup.js';
 import { PROXY_INFO } from './proxy-info.js';
 import { FileRecorder } from './record/recorder.js';
 import { DEFAULT_SEPARATOR, separatorIsStrict } from './router/names.js';
@@ -20,7 +22,7 @@ import { ndjsonChannel } from './transports/ndjson.js';
 
 let recorder: FileRecorder | undefined;
 
-function createRouter(opts: CliOptions, config: Config): Router {
+function createRouter(opts: CliOptions, config: Config, observer: Observer): Router {
   if (opts.record) recorder = new FileRecorder(opts.record);
   const separator = opts.separator ?? config.separator ?? DEFAULT_SEPARATOR;
   const namespace = opts.namespace ?? config.namespace ?? true;
@@ -37,6 +39,7 @@ function createRouter(opts: CliOptions, config: Config): Router {
     maxMessageBytes: opts.maxMessageBytes,
     pageSize: opts.pageSize,
     discoveryMode: opts.toolDiscovery,
+    observer,
   });
   router.configure(config.servers);
   router.views.configure(config);
@@ -56,7 +59,7 @@ function serveStdio(router: Router, opts: CliOptions, view: View): void {
 }
 
 /** HTTP mode: every remote front and the admin API on one port; backends start at once. */
-async function serveHttp(router: Router, opts: CliOptions, live: LiveConfig): Promise<HttpServer> {
+async function serveHttp(router: Router, opts: CliOptions, live: LiveConfig, observability: Observability): Promise<HttpServer> {
   const apiKey = process.env.MULTI_MCP_API_KEY || undefined;
   let http: HttpServer;
   try {
@@ -68,13 +71,14 @@ async function serveHttp(router: Router, opts: CliOptions, live: LiveConfig): Pr
       maxBodyBytes: opts.maxBodyBytes,
       maxMessageBytes: opts.maxMessageBytes,
       liveConfig: live,
+      observe: observability.httpOptions(opts.host),
     });
   } catch (e) {
     log.error(`cannot listen on ${opts.host}:${opts.port}: ${errorMessage(e)}`);
     process.exit(1);
   }
   const ws = http.url.replace(/^http/, 'ws');
-  log.info(`listening on ${http.url} (Streamable HTTP ${http.url}/mcp, SSE ${http.url}/sse, WebSocket ${ws}/ws)`);
+  log.info(`listening on ${http.url} (Streamable HTTP ${http.url}/mcp, SSE ${http.url}/sse, WebSocket ${ws}/ws; status page ${http.url}/, metrics ${http.url}/metrics)`);
   const views = router.views.names();
   if (views.length > 0) log.info(`views: ${views.map((v) => `/mcp/${v}`).join(', ')} (also under /sse/ and /ws/)`);
   if (!apiKey && !isLoopback(opts.host)) {
@@ -124,6 +128,7 @@ function main(): void {
   if (opts.help) return void process.stdout.write(USAGE);
   if (opts.version) return void process.stdout.write(`${PROXY_INFO.version}\n`);
   setLogLevel(opts.logLevel);
+  setLogFormat(opts.logFormat);
   let config: Config;
   let text: string;
   try {
@@ -133,7 +138,12 @@ function main(): void {
     log.error(e instanceof ConfigError ? e.message : `cannot load config: ${errorMessage(e)}`);
     process.exit(1);
   }
-  const router = createRouter(opts, config);
+  const apiKey = process.env.MULTI_MCP_API_KEY || undefined;
+  const observability = new Observability(
+    { mode: opts.transport, metrics: opts.metrics, metricsToolLabels: opts.metricsToolLabels, apiKey, logCalls: opts.logLevel === 'debug' },
+    () => router.registry.list(),
+  );
+  const router = createRouter(opts, config, observability.observer);
   const view = opts.view === undefined ? router.views.root : router.views.get(opts.view);
   if (!view) {
     const names = router.views.names();
@@ -147,6 +157,7 @@ function main(): void {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(router, signal));
     return void printTools(router, view, opts.json);
   }
+  void observability.serveMetricsPort();
   const live = new LiveConfig(router, config, text, { persist: !opts.readOnlyConfig });
   process.on('SIGHUP', () => void live.reload('SIGHUP', true));
   if (opts.watch) watchConfigFile(config.source, () => void live.reload('file changed'));
@@ -154,7 +165,7 @@ function main(): void {
   if (opts.transport === 'http') {
     let http: HttpServer | undefined;
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(router, signal, http));
-    void serveHttp(router, opts, live).then((h) => (http = h));
+    void serveHttp(router, opts, live, observability).then((h) => (http = h));
     return;
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(router, signal));

@@ -17,7 +17,7 @@ import { requestChannel } from './transports/request-channel.js';
 export function serveStdioChannel(router: Router, channel: MessageChannel, id = 'stdio', view?: View): void {
   channel.reader.listen((msg, extra) => {
     if (!isModernClaim(msg)) {
-      router.openSession(channel, id, view); // listens from now on
+      router.openSession(channel, id, view, 'stdio'); // listens from now on
       return channel.reader.redeliver(msg, extra);
     }
     const modern = new ModernConnection(router, channel, view);
@@ -67,7 +67,7 @@ class ModernConnection {
         if (this.open.get(request.id) === session) this.open.delete(request.id);
       },
     });
-    session = this.router.openModern(requestSide, envelope, undefined, this.view);
+    session = this.router.openModern(requestSide, envelope, undefined, this.view, 'stdio');
     this.open.set(request.id, session);
     requestSide.reader.pushValue(request);
   }

@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import spawn from 'cross-spawn';
 import type { ServerSpec } from '../config/spec.js';
-import { log } from '../log.js';
+import { backendOutput, log } from '../log.js';
 import { ndjsonChannel } from '../transports/ndjson.js';
 import type { BackendConnection, ConnectOptions } from './connection.js';
 
@@ -111,12 +111,12 @@ function pipeStderr(name: string, child: ChildProcess): () => string | undefined
     partial = lines.pop() ?? '';
     if (partial.length > 65536) lines.push(partial), (partial = ''); // no unbounded buffering
     for (const line of lines) {
-      process.stderr.write(`[${name}] ${line}\n`);
+      backendOutput(name, line);
       if (/error|cannot|can't|not found|no such/i.test(line) && !/^\s+at /.test(line)) lastError = line.trim().slice(0, 300);
     }
   });
   child.stderr!.on('end', () => {
-    if (partial) process.stderr.write(`[${name}] ${partial}\n`);
+    if (partial) backendOutput(name, partial);
   });
   child.stderr!.on('error', (err) => log.debug(`[${name}] stderr: ${err.message}`));
   return () => lastError;

@@ -41,7 +41,7 @@ function tooLarge(req: IncomingMessage, maxBytes: number): BodyOutcome {
   return { ok: false, status: 413, message: `request body larger than ${maxBytes} bytes` };
 }
 
-function readRaw(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too-large' | 'aborted'> {
+export function readRaw(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too-large' | 'aborted'> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -15,6 +15,7 @@ import { requestChannel } from '../transports/request-channel.js';
 import type { Accepts } from './accept.js';
 import { sendEmpty, sendJson, sendRpcError } from './respond.js';
 import { SseStream } from './sse-stream.js';
+import { adoptTraceHeaders } from '../observe/trace.js';
 
 /** The methods whose target must also travel in the Mcp-Name header, and where it is in the body. */
 const NAME_PARAM: Record<string, string> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
@@ -110,11 +111,12 @@ export class ModernFront {
         else if (!res.headersSent) sendRpcError(res, 503, msg.id, ErrorCode.ConnectionClosed, 'multi-mcp closed the request before answering it');
       },
     });
-    session = this.router.openModern(channel, envelope, undefined, view);
+    session = this.router.openModern(channel, envelope, undefined, view, 'streamable-http');
     // The client closing its POST cancels the request (2026-07-28 has no cancellation notice over HTTP).
     res.on('close', () => {
       if (!answered) this.router.closeSession(session!, 'the client closed the request');
     });
+    adoptTraceHeaders(req.headers, msg);
     channel.reader.pushMessage(msg as unknown as Message);
   }
 }

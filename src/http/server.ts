@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorMessage, log } from '../log.js';
 import type { LiveConfig } from '../reload.js';
+import type { Handler as ObserveHandler } from '../observe/routes.js';
+import type { FrontTraffic } from '../observe/traffic.js';
 import type { View } from '../discovery/view.js';
 import type { Router } from '../router/router.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../transports/channel.js';
@@ -40,6 +42,8 @@ export interface HttpServerOptions {
   maxQueuedEvents?: number;
   /** The config file: admin changes are queued and written there. Absent: run time only. */
   liveConfig?: LiveConfig;
+  /** The status page and /metrics (each route checks access itself), and per-front byte counts. */
+  observe?: { routes: Array<[string, Record<string, ObserveHandler>]>; traffic?: FrontTraffic };
 }
 
 export interface HttpServer {
@@ -116,6 +120,10 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
       },
     ],
   ]);
+  for (const [path, methods] of options.observe?.routes ?? []) {
+    const wrapped = Object.entries(methods).map(([method, h]): [string, Handler] => [method, ({ req, res }) => h(req, res)]);
+    exact.set(path, { methods: Object.fromEntries(wrapped), isPublic: () => true });
+  }
   const serverRoute: Route = { methods: { DELETE: ({ res, params }) => admin.removeServer(res, params[0]) } };
   const restartRoute: Route = { methods: { POST: ({ res, params }) => admin.restartServer(res, params[0]) } };
 
@@ -154,6 +162,7 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
       return sendError(res, 400, 'bad request target');
     }
     const found = match(url.pathname);
+    options.observe?.traffic?.note(req.socket, url.pathname);
     const ctx: Context = { req, res, url, params: found?.params ?? [], view: found?.view };
     const origin = req.headers.origin;
     const accepted = originAllowed(origin, allowedOrigins);
@@ -182,6 +191,7 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
     if (pathname !== WS_PATH && (viewed?.front !== WS_PATH || !viewed.view)) {
       return rejectUpgrade(socket, 404, unknownViewMessage(pathname) ?? `no WebSocket endpoint at ${pathname}`);
     }
+    options.observe?.traffic?.note(req.socket, pathname);
     ws.upgrade(req, socket, head, viewed?.view);
   }
 

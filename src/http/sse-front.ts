@@ -12,6 +12,7 @@ import { readJsonBody, rejectBody } from './body.js';
 import { PushReader } from '../transports/push-reader.js';
 import { sendEmpty, sendRpcError } from './respond.js';
 import { SseStream } from './sse-stream.js';
+import { adoptTraceHeaders } from '../observe/trace.js';
 
 export const SSE_PATH = '/sse';
 export const MESSAGES_PATH = '/messages';
@@ -60,7 +61,7 @@ export class LegacySseFront {
     const reader = new PushReader();
     const channel = channelOf(reader, new SseWriter(stream));
     stream.send(`${MESSAGES_PATH}?sessionId=${id}`, 'endpoint');
-    const client = this.router.openSession(channel, id, view);
+    const client = this.router.openSession(channel, id, view, 'sse');
     this.sessions.set(id, { reader, client });
     // The client hanging up is the only way a legacy session ends.
     stream.onClose(() => {
@@ -83,6 +84,7 @@ export class LegacySseFront {
     }
     if (session.client.closed) return sendRpcError(res, 404, null, ErrorCode.InvalidRequest, `Session not found: ${id}`);
     sendEmpty(res, 202);
+    adoptTraceHeaders(req.headers, body.value);
     session.reader.pushMessage(body.value as Message);
   }
 

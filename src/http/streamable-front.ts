@@ -14,6 +14,7 @@ import { sendEmpty, sendRpcError } from './respond.js';
 import { parseAccept } from './accept.js';
 import { isModernPost, ModernFront } from './modern-front.js';
 import { StreamableSession, type StreamableSessionOptions } from './streamable-session.js';
+import { adoptTraceHeaders } from '../observe/trace.js';
 
 export const MCP_PATH = '/mcp';
 export const SESSION_HEADER = 'mcp-session-id';
@@ -85,6 +86,7 @@ export class StreamableFront {
     } else {
       session.addPost(msg.id, res, accepts);
     }
+    adoptTraceHeaders(req.headers, value);
     session.reader.pushMessage(value as Message);
   }
 
@@ -127,7 +129,7 @@ export class StreamableFront {
     }
     const id = randomUUID(); // crypto-random: the id is the session's only credential besides the API key
     const session = new StreamableSession(id, this.options, () => this.sessions.delete(id));
-    session.client = this.router.openSession(session.channel, id, view);
+    session.client = this.router.openSession(session.channel, id, view, 'streamable-http');
     this.sessions.set(id, session);
     return session;
   }

@@ -86,7 +86,7 @@ export class WsFront {
 
   private connected(ws: WebSocket, view: View | undefined): void {
     const channel = wsChannel(ws, this.options.maxMessageBytes);
-    const client = this.router.openSession(channel, undefined, view);
+    const client = this.router.openSession(channel, undefined, view, 'ws');
     const entry = { client, alive: true };
     this.clients.set(ws, entry);
     ws.on('pong', () => (entry.alive = true));

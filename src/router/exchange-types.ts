@@ -5,6 +5,7 @@ import type { MessageExtra } from '../transports/channel.js';
 import type { Clock } from './clock.js';
 import type { Backend } from '../backends/backend.js';
 import type { BackendConnection } from '../backends/connection.js';
+import type { CallHandle } from '../observe/observer.js';
 import type { ClientSession } from './session.js';
 import type { TaskEntry } from './tasks.js';
 
@@ -50,6 +51,8 @@ export interface Routed {
   park?: Park;
   /** A 2025 client's request whose 2026 backend answered input_required: the rounds so far. */
   readonly rounds?: Rounds;
+  /** The observer's record of this call (metrics, status page). */
+  readonly call: CallHandle;
 }
 
 /**

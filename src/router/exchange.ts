@@ -13,6 +13,7 @@ import { INPUT_REQUIRED_METHODS, isInputRequired, MODERN_VERSION, stampEnvelope,
 import { BackendUnavailable, formatDuration, type Backend } from '../backends/backend.js';
 import type { BackendConnection, BackendHost } from '../backends/connection.js';
 import { errorMessage, log } from '../log.js';
+import { responseOutcome, type Observer } from '../observe/observer.js';
 import { PROXY_INFO } from '../proxy-info.js';
 import type { MessageExtra } from '../transports/channel.js';
 import { Parks } from './bridge-park.js';
@@ -34,6 +35,8 @@ export interface ExchangeOptions {
   clientAnswerMs: number;
   /** A backend's state or lists changed (the router re-merges and tells clients). */
   onChanged(backend: Backend, kinds: ListKind[]): void;
+  /** Sees each forwarded request start and end (metrics, status page). */
+  observer: Observer;
 }
 
 const SWEEP_MS = 250;
@@ -228,8 +231,10 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
     const link = backend && this.links.get(backend);
     const ledger = this.ledgers.get(session);
     if (!ledger) return; // closed meanwhile (a per-client instance was starting)
+    const call = this.options.observer.callStarted(session, server, msg);
     if (!backend || !link || backend.state !== 'ready') {
       const why = backend ? `${backend.state}${backend.lastError ? `: ${backend.lastError}` : ''}` : 'unknown server';
+      call.ended('unavailable');
       return session.send(errorResponse(clientId, ErrorCode.InternalError, `server "${server}" is not available (${why})`));
     }
     const now = this.options.clock.now();
@@ -250,6 +255,7 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
       target: how.target,
       params: msg.params,
       rounds: how.rounds,
+      call,
     };
     msg.id = routed.backendId;
     if (routed.progressToken !== undefined) msg.params!._meta.progressToken = routed.backendId;
@@ -259,6 +265,7 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
     try {
       link.connection.channel.writer.send(msg as any);
     } catch (e) {
+      call.ended('error');
       return session.send(errorResponse(clientId, ErrorCode.InvalidRequest, `the request could not be sent: ${errorMessage(e)}`));
     }
     link.pending.set(routed.backendId, routed);
@@ -282,6 +289,7 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
     const { link, backendId } = routed;
     if (link.pending.get(backendId) !== routed) return;
     link.pending.delete(backendId);
+    routed.call.ended('cancelled');
     this.toBackend(link, notification(Notification.cancelled, { requestId: backendId, reason }));
   }
 
@@ -421,6 +429,7 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
 
   /** A forwarded request's answer, to the client that asked (or parked for it, or asked again). */
   answer(link: Link, entry: Routed, msg: JsonRpcResponse, text?: string): void {
+    entry.call.ended(responseOutcome(msg)); // the backend has answered (a next round is a call of its own)
     if (entry.park?.parked) {
       entry.park.final = msg; // given to the client's retry
       return;
@@ -712,6 +721,7 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
 
   /** A forwarded request that gets no answer from its backend: the client gets this error. */
   fail(routed: Routed, code: number, message: string): void {
+    routed.call.ended(code === ErrorCode.RequestTimeout ? 'timeout' : 'error');
     const ledger = this.ledgers.get(routed.session);
     if (ledger?.inflight.get(routed.clientId) === routed) ledger.inflight.delete(routed.clientId);
     routed.session.send(errorResponse(routed.clientId, code, message));

@@ -15,6 +15,7 @@ import type { View } from '../discovery/view.js';
 import { Views } from '../discovery/views.js';
 import { noteSessionClosed } from '../idle-gc.js';
 import { errorMessage, log } from '../log.js';
+import { NO_OBSERVER, type Observer } from '../observe/observer.js';
 import { PROXY_INFO } from '../proxy-info.js';
 import { tapChannel } from '../record/recorder.js';
 import type { MessageChannel } from '../transports/channel.js';
@@ -38,6 +39,8 @@ export interface RouterOptions extends Omit<BackendOptions, 'host' | 'clock'> {
   clock?: Clock;
   /** --tool-discovery: the mode of the root endpoints (and of views without their own), over the config's. */
   discoveryMode?: DiscoveryMode;
+  /** Sees calls, sessions and backend state changes (metrics, status page). */
+  observer?: Observer;
 }
 
 /** How backends are started: with one client's capabilities and identity (stdio), or for every client (HTTP). */
@@ -64,11 +67,14 @@ export class Router {
   private sharedLevel: number | undefined;
   /** What each endpoint shows (src/discovery/); configure it with views.configure(config). */
   readonly views: Views;
+  private readonly observer: Observer;
 
   constructor(private readonly options: RouterOptions) {
     const clock = options.clock ?? systemClock;
+    this.observer = options.observer ?? NO_OBSERVER;
     this.exchange = new Exchange({
       clock,
+      observer: this.observer,
       maxRequestMs: options.maxRequestMs,
       clientAnswerMs: options.clientAnswerMs ?? options.maxRequestMs,
       onChanged: (backend, kinds) => this.onBackendChanged(backend, kinds),
@@ -117,8 +123,8 @@ export class Router {
    * A 2026-07-28 request: a session of its own, for that one request, told about its client by
    * the request's `_meta` (the front has validated the envelope).
    */
-  openModern(channel: MessageChannel, envelope: Envelope, id?: string, view?: View): ClientSession {
-    const session = this.openSession(channel, id, view);
+  openModern(channel: MessageChannel, envelope: Envelope, id?: string, view?: View, front = 'memory'): ClientSession {
+    const session = this.openSession(channel, id, view, front);
     session.modern = envelope;
     session.protocolVersion = envelope.protocolVersion;
     session.capabilities = envelope.clientCapabilities;
@@ -130,9 +136,10 @@ export class Router {
     return session;
   }
 
-  /** `view`: the endpoint's view (default: the root one). */
-  openSession(channel: MessageChannel, id?: string, view: View = this.views.root): ClientSession {
-    const session = new ClientSession(channel, id, view);
+  /** `view`: the endpoint's view (default: the root one); `front`: which front the client came in on (stdio, sse, streamable-http, ws). */
+  openSession(channel: MessageChannel, id?: string, view: View = this.views.root, front = 'memory'): ClientSession {
+    const session = new ClientSession(channel, id, view, front);
+    this.observer.sessionOpened(session);
     if (this.options.recorder) tapChannel(channel, this.options.recorder, session.id, 'client>proxy', 'proxy>client');
     this.exchange.open(session);
     channel.reader.listen((msg: Message) => this.fromClient(session, msg as Incoming));
@@ -147,6 +154,7 @@ export class Router {
   closeSession(session: ClientSession, reason = 'client session ended'): void {
     if (session.closed) return;
     session.closed = true;
+    this.observer.sessionClosed(session);
     this.options.recorder?.record('event', session.id, { type: 'session-closed' });
     noteSessionClosed();
     this.exchange.close(session, reason);
@@ -490,6 +498,7 @@ export class Router {
   // ---- backends changed -----------------------------------------------------------------------
 
   private onBackendChanged(backend: Backend, kinds: ListKind[]): void {
+    this.observer.backendChanged(backend);
     // Per-client instances are not in the merged lists (a removed server is: it must be announced).
     if (kinds.length === 0 || this.registry.isInstance(backend)) return;
     this.catalog.invalidate(kinds);

@@ -35,6 +35,8 @@ export class ClientSession {
     id: string | undefined,
     /** What this session's endpoint shows (tools, discovery mode): one per endpoint, never per session. */
     readonly view: View,
+    /** Which front the client came in on (stdio, sse, streamable-http, ws). */
+    readonly front = 'memory',
   ) {
     this.id = id ?? `s${nextSessionNumber++}`;
   }

@@ -9,6 +9,7 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import { ErrorCode, type JsonRpcId } from '../../protocol/jsonrpc.js';
 import { Method, Notification } from '../../protocol/mcp.js';
 import { errorMessage, log } from '../log.js';
+import { traceHeaders } from '../observe/trace.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './channel.js';
 import { contentType, errorDetail, HttpClient, isOk, readBody, statusText } from './http-request.js';
 import { messageOf, requestIdOf, type MessageSink, type RemoteReader } from './remote-channel.js';
@@ -95,7 +96,7 @@ export class HttpSession implements MessageSink {
     const hadSession = this.sessionId !== undefined;
     try {
       const res = await this.http.request('POST', url, {
-        headers: { ...this.baseHeaders(), 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+        headers: { ...this.baseHeaders(), ...traceHeaders(msg), 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
         body: text,
         signal: abort.signal,
         // A notification or response is acknowledged at once (202); a request may take its time.

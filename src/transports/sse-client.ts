@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Message } from 'vscode-jsonrpc/node';
 import { ErrorCode } from '../../protocol/jsonrpc.js';
 import { errorMessage, log } from '../log.js';
+import { traceHeaders } from '../observe/trace.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './channel.js';
 import { contentType, errorDetail, HttpClient, isOk, statusText } from './http-request.js';
 import { messageOf, requestIdOf, type MessageSink, type RemoteReader } from './remote-channel.js';
@@ -135,7 +136,7 @@ export class SseSession implements MessageSink {
     };
     this.http
       .request('POST', endpoint, {
-        headers: { ...this.options.headers, 'Content-Type': 'application/json' },
+        headers: { ...this.options.headers, ...traceHeaders(msg), 'Content-Type': 'application/json' },
         body: text,
         headersTimeoutMs: this.options.timeoutMs, // accepted at once (202); the answer comes on the stream
       })

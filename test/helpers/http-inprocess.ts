@@ -5,13 +5,15 @@ import { parseServerEntries } from '../../src/config/index.js';
 import { connect } from '../../src/connectors.js';
 import { startHttpServer, type HttpServer, type HttpServerOptions } from '../../src/http/server.js';
 import { setLogSink } from '../../src/log.js';
-import { Router } from '../../src/router/router.js';
+import { Router, type RouterOptions } from '../../src/router/router.js';
 import { fixtureServer } from './proxy-process.js';
 
 export async function inProcessServer(
   t: TestContext,
-  fixtures: string[],
+  /** Fixture server names, or mcpServers entries as a config file has them. */
+  fixtures: string[] | Record<string, unknown>,
   options: Partial<HttpServerOptions> = {},
+  routerOptions: Partial<RouterOptions> = {},
 ): Promise<{ router: Router; http: HttpServer; logs: string[] }> {
   const logs: string[] = [];
   const restoreLog = setLogSink((line) => logs.push(line));
@@ -21,8 +23,9 @@ export async function inProcessServer(
     connectTimeoutMs: 10_000,
     requestTimeoutMs: 10_000,
     maxRequestMs: 60_000,
+    ...routerOptions,
   });
-  const servers = Object.fromEntries(fixtures.map((name) => [name, fixtureServer(name)]));
+  const servers = Array.isArray(fixtures) ? Object.fromEntries(fixtures.map((name) => [name, fixtureServer(name)])) : fixtures;
   router.configure(parseServerEntries({ mcpServers: servers }, 'test').servers);
   const http = await startHttpServer(router, { host: '127.0.0.1', port: 0, ...options });
   t.after(async () => {

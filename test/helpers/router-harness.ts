@@ -2,6 +2,7 @@
 import type { TestContext } from 'node:test';
 import type { ServerSpec } from '../../src/config/spec.js';
 import { setLogSink } from '../../src/log.js';
+import type { Observer } from '../../src/observe/observer.js';
 import type { NamingOptions } from '../../src/router/names.js';
 import type { Clock } from '../../src/router/clock.js';
 import { Router } from '../../src/router/router.js';
@@ -17,6 +18,7 @@ export interface HarnessOptions {
   specs?: Record<string, Partial<ServerSpec>>;
   clock?: Clock;
   clientAnswerMs?: number;
+  observer?: Observer;
 }
 
 export interface Harness {
@@ -46,6 +48,7 @@ export function routerHarness(
     pageSize: opts.pageSize,
     clock: opts.clock,
     clientAnswerMs: opts.clientAnswerMs,
+    observer: opts.observer,
   });
   router.configure(Object.keys(scripts).map((name) => fakeSpec(name, opts.specs?.[name])));
   const openClient = () => {

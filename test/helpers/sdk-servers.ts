@@ -30,8 +30,8 @@ export interface RunningServer {
 
 /**
  * An MCP server with tools: `whoami` (answers `label`), `echo` {text}, `report`, which sends a
- * log message and two progress notifications (when asked for progress) before answering, and
- * `drop_stream`.
+ * log message and two progress notifications (when asked for progress) before answering,
+ * `meta` (the request's `_meta` as JSON) and `drop_stream`.
  */
 export function buildMcpServer(label: string): McpServer {
   const server = new McpServer({ name: `test-${label}`, version: '1.0.0' }, { capabilities: { logging: {} } });
@@ -49,6 +49,9 @@ export function buildMcpServer(label: string): McpServer {
     }
     return { content: [{ type: 'text', text: `${label} done` }] };
   });
+  server.registerTool('meta', { description: "Answers with the request's _meta as JSON", inputSchema: {} }, async (_args, extra) => ({
+    content: [{ type: 'text', text: JSON.stringify(extra._meta ?? {}) }],
+  }));
   // Closes its own answer stream (when the transport allows it), then answers: the client must
   // resume with GET + Last-Event-ID to get the answer (SEP-1699 polling).
   // The SDK stores what it sends only while a stream is open: the answer waits `waitMs` for the
