@@ -10,7 +10,7 @@ import { startBareHttp, startByteRelay, startEcho, startMcpProxy, startProxyHttp
 
 export const INFLIGHT = 64;
 
-export type Baseline = 'direct stdio' | 'byte relay stdio' | 'bare HTTP';
+export type Baseline = 'direct stdio' | 'byte relay stdio' | 'bare HTTP' | 'multi-mcp stdio';
 
 export interface CallScenario {
   name: string;
@@ -88,6 +88,8 @@ export const CALL_SCENARIOS: CallScenario[] = [
   { name: 'direct stdio', start: () => stdioClient(startEcho(), 'echo') },
   { name: 'byte relay stdio', baseline: 'direct stdio', start: () => stdioClient(startByteRelay(), 'echo') },
   { name: 'multi-mcp stdio', baseline: 'byte relay stdio', start: () => stdioClient(startProxyStdio(ONE_ECHO()), PROXIED_TOOL) },
+  // The same proxy observing every call (stdio mode observes only with --metrics): the cost of metrics.
+  { name: 'multi-mcp stdio + metrics', baseline: 'multi-mcp stdio', start: () => stdioClient(startProxyStdio(ONE_ECHO(), ['--metrics', '127.0.0.1:0']), PROXIED_TOOL) },
   { name: 'bare HTTP', start: async () => streamable(await startBareHttp(), 'echo') },
   { name: 'multi-mcp Streamable HTTP', baseline: 'bare HTTP', start: async () => streamable(await startProxyHttp(ONE_ECHO()), PROXIED_TOOL) },
   { name: 'multi-mcp legacy SSE', baseline: 'bare HTTP', start: async () => legacySse(await startProxyHttp(ONE_ECHO()), PROXIED_TOOL) },

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { CALL_SCENARIOS, medianOfRounds, runCallScenario, type CallBudgets, type CallResult } from './calls.js';
 import { runDiscovery, type DiscoveryBudgets } from './discovery/discovery.js';
 import { runMemory } from './memory.js';
+import { measureObserverCost } from './observer-cost.js';
 import { installCleanup, stopAll, wasInterrupted } from './procs.js';
 import { checkTargets, formatTables, type Results } from './report.js';
 import { runStartup } from './startup.js';
@@ -88,6 +89,10 @@ async function main(): Promise<void> {
       rounds.push(done);
     }
     results.calls = medianOfRounds(rounds);
+    if (wanted('multi-mcp stdio + metrics')) {
+      progress('observer cost per call (in process)…');
+      results.observer = measureObserverCost(values.quick ? 3 : 7, values.quick ? 200_000 : 1_000_000);
+    }
     if (wanted('startup')) {
       progress('start-up with 50 backends × 100 tools…');
       results.startup = await runStartup(budgets.toolsListRuns);

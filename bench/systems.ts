@@ -61,8 +61,8 @@ export function startByteRelay(): ChildProcess {
   return child;
 }
 
-export function startProxyStdio(config: string): ChildProcess {
-  const child = startProcess(process.execPath, [...proxyNodeFlags, CLI, '--config', config]);
+export function startProxyStdio(config: string, args: string[] = []): ChildProcess {
+  const child = startProcess(process.execPath, [...proxyNodeFlags, CLI, '--config', config, ...args]);
   drain(child);
   return child;
 }

@@ -90,7 +90,7 @@ test('a traceparent in the HTTP header or in _meta reaches Streamable HTTP and S
   assert.match(callLines[0], new RegExp(`trace_id=${TRACE_ID}`));
   assert.doesNotMatch(callLines[3], /trace_id=/);
   assert.deepEqual(
-    observer.calls.recent().map((c) => c.traceId),
+    observer.recentCalls().map((c) => c.traceId),
     [undefined, OTHER.slice(3, 35), OTHER.slice(3, 35), TRACE_ID, undefined, OTHER.slice(3, 35), OTHER.slice(3, 35), TRACE_ID],
   );
 });

@@ -1,5 +1,6 @@
 // The last N finished calls, for the status page: a fixed-size ring, so memory stays bounded
-// however many calls pass.
+// however many calls pass. It holds whatever the observer finished (its call objects, so a call
+// allocates nothing more); CallRecord is what the page gets.
 import type { CallOutcome } from './observer.js';
 
 export interface CallRecord {
@@ -19,22 +20,22 @@ export interface CallRecord {
 
 export const DEFAULT_CALL_LOG_SIZE = 100;
 
-export class CallLog {
-  private readonly ring: (CallRecord | undefined)[];
+export class CallLog<T> {
+  private readonly ring: (T | undefined)[];
   private next = 0;
 
   constructor(readonly size = DEFAULT_CALL_LOG_SIZE) {
     this.ring = new Array(size).fill(undefined);
   }
 
-  add(record: CallRecord): void {
+  add(record: T): void {
     this.ring[this.next] = record;
     this.next = (this.next + 1) % this.size;
   }
 
   /** Newest first. */
-  recent(limit = this.size): CallRecord[] {
-    const out: CallRecord[] = [];
+  recent(limit = this.size): T[] {
+    const out: T[] = [];
     for (let i = 1; i <= this.size && out.length < limit; i++) {
       const record = this.ring[(this.next - i + this.size) % this.size];
       if (!record) break;

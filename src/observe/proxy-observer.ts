@@ -44,13 +44,18 @@ interface CallSeries {
 
 export class ProxyObserver implements Observer {
   readonly metrics = new MetricsRegistry();
-  readonly calls: CallLog;
+  private readonly calls: CallLog<Call>;
   /** Open client sessions, for the page. */
   readonly sessions = new Map<ObservedSession, SessionEntry>();
   readonly now: () => number;
   readonly wallClock: () => number;
   private readonly toolLabels: boolean;
-  private readonly series = new Map<string, CallSeries>();
+  /** server → method → series (tool labels: method → tool → series); no key strings built per call. */
+  private readonly series = new Map<string, Map<string, CallSeries | Map<string, CallSeries>>>();
+  /** The series of the previous call: a run of calls to one tool skips the map lookups. */
+  private lastSeries: CallSeries | undefined;
+  /** Wall clock minus monotonic clock: a call's start in wall time without reading the wall clock per call. */
+  private readonly wallOffset: number;
   private readonly seen = new WeakMap<ObservedBackend, { state: string; readySince?: number }>();
 
   private readonly requests: Counter;
@@ -62,8 +67,9 @@ export class ProxyObserver implements Observer {
 
   constructor(options: ProxyObserverOptions = {}) {
     this.toolLabels = options.toolLabels ?? false;
-    this.now = options.now ?? (() => performance.now());
+    this.now = options.now ?? performance.now.bind(performance);
     this.wallClock = options.wallClock ?? Date.now;
+    this.wallOffset = this.wallClock() - this.now();
     this.calls = new CallLog(options.callLogSize);
     const m = this.metrics;
     const callLabels = this.toolLabels ? ['server', 'method', 'tool'] : ['server', 'method'];
@@ -102,39 +108,29 @@ export class ProxyObserver implements Observer {
     const entry = this.sessions.get(session);
     if (entry) entry.inFlight++;
     const traceId = params?._meta?.traceparent === undefined ? undefined : traceIdOf(params._meta.traceparent);
-    return new Call(this, series, session, entry, server, request.id, method, name, traceId, this.now(), this.wallClock());
+    return new Call(this, series, session, entry, request.id, name, traceId, this.now());
   }
 
   /** Called by a Call once. */
-  finish(call: Call, outcome: CallOutcome): void {
-    const ms = this.now() - call.start;
-    const { series } = call;
+  finish(call: Call): void {
+    const ms = (call.ms = this.now() - call.start);
+    const { series, outcome } = call;
     series.inFlight.value--;
     if (call.entry) call.entry.inFlight--;
     // A request that never reached the backend says nothing about its latency.
     if (outcome !== 'unavailable') series.duration.observe(ms / 1000);
-    (series.outcomes[outcome] ??= this.requests.labels(...outcomeLabels(series.labels, outcome))).value++;
-    const record: CallRecord = {
-      time: call.wallStart,
-      session: shortId(call.session.id),
-      front: call.session.front,
-      method: call.method,
-      server: call.server,
-      ms: Math.round(ms * 1000) / 1000,
-      outcome,
-    };
-    if (call.name !== undefined) record.name = call.name;
-    if (call.traceId !== undefined) record.traceId = call.traceId;
-    this.calls.add(record);
+    (series.outcomes[outcome!] ??= this.requests.labels(...outcomeLabels(series.labels, outcome!))).value++;
+    this.calls.add(call);
     if (enabled('debug')) {
-      const what = call.name === undefined ? call.method : `${call.method} ${call.name}`;
-      log.debug(`${what} on "${call.server}": ${outcome} in ${record.ms} ms`, {
-        server: call.server,
-        session: record.session,
-        method: call.method,
+      const [server, method] = series.labels;
+      const what = call.name === undefined ? method : `${method} ${call.name}`;
+      log.debug(`${what} on "${server}": ${outcome} in ${round3(ms)} ms`, {
+        server,
+        session: shortId(call.session.id),
+        method,
         id: call.clientId,
         name: call.name,
-        ms: record.ms,
+        ms: round3(ms),
         outcome,
         trace_id: call.traceId,
       });
@@ -164,6 +160,24 @@ export class ProxyObserver implements Observer {
     return this.inFlight.labels(server).value;
   }
 
+  /** The last finished calls, newest first. */
+  recentCalls(limit?: number): CallRecord[] {
+    return this.calls.recent(limit).map((call) => {
+      const record: CallRecord = {
+        time: Math.round(this.wallOffset + call.start),
+        session: shortId(call.session.id),
+        front: call.session.front,
+        method: call.series.labels[1],
+        server: call.series.labels[0],
+        ms: round3(call.ms),
+        outcome: call.outcome!,
+      };
+      if (call.name !== undefined) record.name = call.name;
+      if (call.traceId !== undefined) record.traceId = call.traceId;
+      return record;
+    });
+  }
+
   /** Restarts of a server (all its instances) since start. */
   restartCount(server: string): number {
     return this.restarts.labels(server).value;
@@ -175,15 +189,26 @@ export class ProxyObserver implements Observer {
   }
 
   private seriesFor(server: string, method: string, tool: string | undefined): CallSeries {
-    const key = tool === undefined ? `${server}\u0000${method}` : `${server}\u0000${method}\u0000${tool}`;
-    let series = this.series.get(key);
-    if (!series) {
-      const labels = tool === undefined ? [server, method] : [server, method, tool];
-      series = { inFlight: this.inFlight.labels(server), duration: this.duration.labels(...labels), outcomes: {}, labels };
-      this.series.set(key, series);
+    const last = this.lastSeries;
+    if (tool === undefined && last !== undefined && last.labels[0] === server && last.labels[1] === method && last.labels.length === 2) return last;
+    let byMethod = this.series.get(server);
+    if (!byMethod) this.series.set(server, (byMethod = new Map()));
+    let found = byMethod.get(method);
+    if (tool !== undefined) {
+      if (!found) byMethod.set(method, (found = new Map<string, CallSeries>()));
+      const byTool = found as Map<string, CallSeries>;
+      let series = byTool.get(tool);
+      if (!series) byTool.set(tool, (series = this.newSeries([server, method, tool])));
+      return series;
     }
-    return series;
+    if (!found) byMethod.set(method, (found = this.newSeries([server, method])));
+    return (this.lastSeries = found as CallSeries);
   }
+
+  private newSeries(labels: string[]): CallSeries {
+    return { inFlight: this.inFlight.labels(labels[0]), duration: this.duration.labels(...labels), outcomes: {}, labels };
+  }
+
 }
 
 /** The requests_total label values: server, method, outcome[, tool]. */
@@ -191,27 +216,31 @@ function outcomeLabels(labels: string[], outcome: CallOutcome): string[] {
   return [labels[0], labels[1], outcome, ...labels.slice(2)];
 }
 
+/** Milliseconds to the microsecond. */
+function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** One forwarded request: its series, its session, when it started; once ended, its outcome and duration. */
 class Call implements CallHandle {
-  private done = false;
+  outcome: CallOutcome | undefined;
+  ms = 0;
 
   constructor(
     private readonly observer: ProxyObserver,
     readonly series: CallSeries,
     readonly session: ObservedSession,
     readonly entry: SessionEntry | undefined,
-    readonly server: string,
     /** The client's own id (the message's id is rewritten once forwarded). */
     readonly clientId: JsonRpcId,
-    readonly method: string,
     readonly name: string | undefined,
     readonly traceId: string | undefined,
     readonly start: number,
-    readonly wallStart: number,
   ) {}
 
   ended(outcome: CallOutcome): void {
-    if (this.done) return;
-    this.done = true;
-    this.observer.finish(this, outcome);
+    if (this.outcome !== undefined) return;
+    this.outcome = outcome;
+    this.observer.finish(this);
   }
 }

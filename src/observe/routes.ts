@@ -27,7 +27,8 @@ const HTML_HEADERS = {
   'Content-Security-Policy': PAGE_CSP,
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
-  'Referrer-Policy': 'no-referrer',
+  // Not no-referrer: with it a browser sends "Origin: null" on the login form's POST.
+  'Referrer-Policy': 'same-origin',
   ...NO_STORE,
 };
 

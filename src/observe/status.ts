@@ -63,7 +63,7 @@ export function collectStatus(backends: Iterable<Backend>, observer: ProxyObserv
     proxy: { version: PROXY_INFO.version, pid: process.pid, startedAt, now: observer.wallClock() },
     backends: [...backends].map((b) => backendStatus(b, observer)),
     sessions: { byFront, total: observer.sessions.size, list },
-    calls: observer.calls.recent(MAX_CALLS),
+    calls: observer.recentCalls(MAX_CALLS),
   };
 }
 
