@@ -58,39 +58,32 @@ abstract class Metric<S> {
   }
 }
 
-export interface CounterSeries {
+/** A counter's or a gauge's series: one number. */
+export interface ValueSeries {
   value: number;
 }
+export type CounterSeries = ValueSeries;
+export type GaugeSeries = ValueSeries;
 
-export class Counter extends Metric<CounterSeries> {
+class ValueMetric extends Metric<ValueSeries> {
+  protected create(): ValueSeries {
+    return { value: 0 };
+  }
+
+  protected writeSeries(out: string[], labels: string, s: ValueSeries): void {
+    out.push(sample(this.name, labels, s.value));
+  }
+}
+
+export class Counter extends ValueMetric {
   constructor(name: string, help: string, labelNames: readonly string[] = []) {
     super(name, help, labelNames, 'counter');
   }
-
-  protected create(): CounterSeries {
-    return { value: 0 };
-  }
-
-  protected writeSeries(out: string[], labels: string, s: CounterSeries): void {
-    out.push(sample(this.name, labels, s.value));
-  }
 }
 
-export interface GaugeSeries {
-  value: number;
-}
-
-export class Gauge extends Metric<GaugeSeries> {
+export class Gauge extends ValueMetric {
   constructor(name: string, help: string, labelNames: readonly string[] = []) {
     super(name, help, labelNames, 'gauge');
-  }
-
-  protected create(): GaugeSeries {
-    return { value: 0 };
-  }
-
-  protected writeSeries(out: string[], labels: string, s: GaugeSeries): void {
-    out.push(sample(this.name, labels, s.value));
   }
 }
 

@@ -1,6 +1,7 @@
 // The status page's data (GET /status): backends, sessions by front, the last calls. Nothing in
 // it is secret: URLs are redacted, commands and their arguments, headers and env are left out.
 import type { Backend } from '../backends/backend.js';
+import { describeBackend, type ServerStatus } from '../http/admin.js';
 import { PROXY_INFO } from '../proxy-info.js';
 import { shortId, type CallRecord } from './call-log.js';
 import type { ProxyObserver } from './proxy-observer.js';
@@ -10,24 +11,16 @@ import { redactUrl, redactUrlsIn } from './redact.js';
 const MAX_CALLS = 50;
 const MAX_SESSIONS = 200;
 
-export interface BackendStatus {
-  name: string;
-  transport: string;
-  state: string;
-  pid?: number;
+/** What /mcp_servers says of a server, and more. */
+export interface BackendStatus extends ServerStatus {
   url?: string;
   /** Server-reported name and version. */
   server?: string;
   protocolVersion?: string;
   /** 2025: session-based protocol (2025-11-25 and older); 2026: stateless (2026-07-28). */
   era?: '2025' | '2026';
-  tools: number;
-  prompts: number;
-  resources: number;
-  resourceTemplates: number;
   restarts: number;
   inFlight: number;
-  lastError?: string;
   /** Ready since (ms since the epoch). */
   readySince?: number;
 }
@@ -68,18 +61,7 @@ export function collectStatus(backends: Iterable<Backend>, observer: ProxyObserv
 }
 
 function backendStatus(b: Backend, observer: ProxyObserver): BackendStatus {
-  const status: BackendStatus = {
-    name: b.name,
-    transport: b.transport,
-    state: b.state,
-    tools: b.catalog.tools.length,
-    prompts: b.catalog.prompts.length,
-    resources: b.catalog.resources.length,
-    resourceTemplates: b.catalog.resourceTemplates.length,
-    restarts: observer.restartCount(b.name),
-    inFlight: observer.inFlightAt(b.name),
-  };
-  if (b.pid !== undefined) status.pid = b.pid;
+  const status: BackendStatus = { ...describeBackend(b), restarts: observer.restartCount(b.name), inFlight: observer.inFlightAt(b.name) };
   if (b.spec.url !== undefined) status.url = redactUrl(b.spec.url);
   if (b.init) {
     status.server = `${b.init.serverInfo.name} ${b.init.serverInfo.version}`;
