@@ -2,7 +2,11 @@
 # servers unless a config is mounted at /config/mcp.json.
 #
 #   docker build -t multi-mcp .
+#   export MULTI_MCP_API_KEY="$(openssl rand -hex 32)"
 #   docker run --rm --init -p 8080:8080 -e MULTI_MCP_API_KEY multi-mcp
+#
+# The container listens on all interfaces, so the proxy refuses to start without a real
+# MULTI_MCP_API_KEY (16+ characters, not a placeholder): it names the variable and exits 1.
 #
 # test/deploy-docker.test.ts runs this file's COPY/RUN/CMD steps outside Docker (no engine
 # there): keep RUN steps to npm commands with paths relative to WORKDIR.

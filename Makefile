@@ -1,5 +1,8 @@
 # Everyday commands. `make docker-run CONFIG=msc/mcp.json` serves your own config instead of the
-# bundled example servers; MULTI_MCP_API_KEY is passed through from your environment when set.
+# bundled example servers. docker-run needs MULTI_MCP_API_KEY in your environment (the container
+# listens on all interfaces, so the proxy refuses to start without a real key):
+#   export MULTI_MCP_API_KEY="$(openssl rand -hex 32)"
+#   make docker-build docker-run
 IMAGE ?= multi-mcp
 PORT ?= 8080
 CONFIG ?=
@@ -21,6 +24,7 @@ docker-build:
 
 # --init: a tiny init as PID 1 reaps the processes that backends leave behind.
 docker-run:
+	@test -n "$$MULTI_MCP_API_KEY" || { echo 'make docker-run: set MULTI_MCP_API_KEY first, e.g. export MULTI_MCP_API_KEY="$$(openssl rand -hex 32)"' >&2; exit 1; }
 	docker run --rm --init -p $(PORT):8080 -e MULTI_MCP_API_KEY \
 		$(if $(CONFIG),-v $(abspath $(CONFIG)):/config/mcp.json:ro) $(IMAGE)
 

@@ -7,14 +7,21 @@
 #   export GITHUB_PERSONAL_ACCESS_TOKEN=... MULTI_MCP_API_KEY=...
 #   ./start-server.sh
 #
-# Environment: HOST (default 0.0.0.0), PORT (default 8080), MULTI_MCP_CONFIG (default
-# msc/mcp.json), MULTI_MCP_API_KEY (clients must send "Authorization: Bearer <key>").
+# Environment: MULTI_MCP_API_KEY (required: clients send "Authorization: Bearer <key>"; 16+
+# characters, e.g. from `openssl rand -hex 32`), HOST (default 0.0.0.0), PORT (default 8080),
+# MULTI_MCP_CONFIG (default msc/mcp.json).
 set -eu
 
 cd "$(dirname "$0")"
 CONFIG="${MULTI_MCP_CONFIG:-msc/mcp.json}"
 HOST="${HOST:-0.0.0.0}"
 PORT="${PORT:-8080}"
+
+if [ -z "${MULTI_MCP_API_KEY:-}" ]; then
+  echo "start-server.sh: MULTI_MCP_API_KEY is not set; clients must send it as a Bearer token." >&2
+  echo '  generate one and keep it: export MULTI_MCP_API_KEY="$(openssl rand -hex 32)"' >&2
+  exit 1
+fi
 
 if [ ! -f "$CONFIG" ]; then
   echo "start-server.sh: config file not found: $CONFIG" >&2
@@ -52,5 +59,5 @@ if (missing.length > 0) {
 }
 EOF
 
-# The proxy warns by itself when it listens beyond loopback without MULTI_MCP_API_KEY.
+# The proxy itself refuses a short or placeholder key, naming the problem.
 exec node dist/src/cli.js --transport sse --host "$HOST" --port "$PORT" --config "$CONFIG"

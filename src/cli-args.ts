@@ -1,7 +1,7 @@
 // Command-line flags: parsing, validation and the --help text. No side effects.
 import { parseArgs } from 'node:util';
 import { DISCOVERY_MODES, type DiscoveryMode } from './config/discovery.js';
-import { normalizeOrigin } from './http/security.js';
+import { normalizeAllowedHost, normalizeOrigin } from './http/security.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log.js';
 
 export interface CliOptions {
@@ -24,6 +24,10 @@ export interface CliOptions {
   maxMessageBytes: number;
   /** HTTP mode: browser origins allowed besides localhost (normalized), or "*". */
   allowOrigins: string[];
+  /** HTTP mode: Host header values accepted besides localhost/127.0.0.1/[::1] (normalized). */
+  allowHosts: string[];
+  /** HTTP mode: serve a non-loopback address without MULTI_MCP_API_KEY. */
+  allowUnauthenticated: boolean;
   /** HTTP mode: largest accepted POST body. */
   maxBodyBytes: number;
   /** Append every message crossing the proxy to this JSONL file. */
@@ -68,6 +72,12 @@ Options:
   --max-message-size BYTES largest accepted message (default: 16777216)
   --allow-origin ORIGIN    HTTP mode: also accept browser requests from ORIGIN, e.g. https://app.example.com
                            (repeatable; "*" accepts any). Loopback origins are always accepted.
+                           The admin API refuses every browser Origin.
+  --allow-host HOST        HTTP mode: also accept requests whose Host header is HOST (a name, or name:port;
+                           repeatable). Bound to loopback, only localhost/127.0.0.1/[::1] are accepted otherwise;
+                           given for another bind address, Host is checked there too
+  --allow-unauthenticated  HTTP mode: serve a non-loopback --host without MULTI_MCP_API_KEY (refused otherwise);
+                           logged as a warning at every start. The admin API's write routes stay disabled
   --max-body BYTES         HTTP mode: largest accepted POST body (default: 4194304)
   --record FILE            append every message crossing the proxy to FILE (JSONL transcript)
   --no-watch               do not reload when the config file changes (SIGHUP still reloads)
@@ -81,7 +91,10 @@ Options:
   -v, --version            show the version
 
 Environment:
-  MULTI_MCP_API_KEY        HTTP mode: require "Authorization: Bearer <key>" on every route but /health
+  MULTI_MCP_API_KEY        HTTP mode: require "Authorization: Bearer <key>" on every route but /health.
+                           At least 16 characters, not a placeholder (openssl rand -hex 32 makes one).
+                           Needed to bind a non-loopback --host and to use POST/DELETE /mcp_servers.
+                           Never passed on to backend processes (no MULTI_MCP_* variable is).
 `;
 
 export class UsageError extends Error {}
@@ -118,6 +131,8 @@ export function parseCli(argv: string[]): CliOptions {
         'page-size': { type: 'string' },
         'max-message-size': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
+        'allow-host': { type: 'string', multiple: true },
+        'allow-unauthenticated': { type: 'boolean' },
         'max-body': { type: 'string' },
         record: { type: 'string' },
         'no-watch': { type: 'boolean' },
@@ -165,6 +180,13 @@ export function parseCli(argv: string[]): CliOptions {
       throw new UsageError(`--allow-origin must be an origin like https://app.example.com or "*", got "${value}"`);
     }
   });
+  const allowHosts = (values['allow-host'] ?? []).map((value) => {
+    try {
+      return normalizeAllowedHost(value);
+    } catch {
+      throw new UsageError(`--allow-host must be a host name or name:port like mcp.example.com, got "${value}"`);
+    }
+  });
   return {
     command,
     config: values.config ?? 'mcp.json',
@@ -182,6 +204,8 @@ export function parseCli(argv: string[]): CliOptions {
     pageSize: positiveInt('--page-size', values['page-size']),
     maxMessageBytes: positiveInt('--max-message-size', values['max-message-size'], 16 * 1024 * 1024),
     allowOrigins,
+    allowHosts,
+    allowUnauthenticated: values['allow-unauthenticated'] ?? false,
     maxBodyBytes: positiveInt('--max-body', values['max-body'], 4 * 1024 * 1024),
     record: values.record,
     watch: !values['no-watch'],

@@ -7,6 +7,7 @@ import { watchConfigFile } from './config/watch.js';
 import { connect } from './connectors.js';
 import type { View } from './discovery/view.js';
 import { formatToolCosts, toolCosts } from './discovery/tools-command.js';
+import { API_KEY_VARIABLE, checkExposure, type Exposure } from './http/exposure.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { errorMessage, log, setLogFormat, setLogLevel } from './log.js';
 import type { Observer } from './observe/observer.js';
@@ -59,8 +60,8 @@ function serveStdio(router: Router, opts: CliOptions, view: View): void {
 }
 
 /** HTTP mode: every remote front and the admin API on one port; backends start at once. */
-async function serveHttp(router: Router, opts: CliOptions, live: LiveConfig, observability: Observability): Promise<HttpServer> {
-  const apiKey = process.env.MULTI_MCP_API_KEY || undefined;
+async function serveHttp(router: Router, opts: CliOptions, live: LiveConfig, observability: Observability, exposure: Exposure): Promise<HttpServer> {
+  const apiKey = process.env[API_KEY_VARIABLE];
   let http: HttpServer;
   try {
     http = await startHttpServer(router, {
@@ -68,6 +69,7 @@ async function serveHttp(router: Router, opts: CliOptions, live: LiveConfig, obs
       port: opts.port,
       apiKey,
       allowedOrigins: opts.allowOrigins,
+      allowedHosts: opts.allowHosts,
       maxBodyBytes: opts.maxBodyBytes,
       maxMessageBytes: opts.maxMessageBytes,
       liveConfig: live,
@@ -81,17 +83,11 @@ async function serveHttp(router: Router, opts: CliOptions, live: LiveConfig, obs
   log.info(`listening on ${http.url} (Streamable HTTP ${http.url}/mcp, SSE ${http.url}/sse, WebSocket ${ws}/ws; status page ${http.url}/, metrics ${http.url}/metrics)`);
   const views = router.views.names();
   if (views.length > 0) log.info(`views: ${views.map((v) => `/mcp/${v}`).join(', ')} (also under /sse/ and /ws/)`);
-  if (!apiKey && !isLoopback(opts.host)) {
-    log.warn(`serving on ${opts.host} without MULTI_MCP_API_KEY: anyone who can reach it can use every server`);
-  }
+  for (const warning of exposure.warnings) log.warn(warning);
   // Sessions come and go; backends are shared, so offer them everything the proxy can route: the
   // exchange sends a backend's request on only to a session that declared what it needs.
   void router.start(ROUTABLE_CLIENT_CAPABILITIES, { perClient: false });
   return http;
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 let stopping = false;
@@ -129,6 +125,12 @@ function main(): void {
   if (opts.version) return void process.stdout.write(`${PROXY_INFO.version}\n`);
   setLogLevel(opts.logLevel);
   setLogFormat(opts.logFormat);
+  // Before anything starts: a proxy that must not serve starts no backend either.
+  const exposure = opts.transport === 'http' ? checkExposure(opts.host, process.env[API_KEY_VARIABLE], opts.allowUnauthenticated) : undefined;
+  if (exposure?.error) {
+    log.error(exposure.error);
+    process.exit(1);
+  }
   let config: Config;
   let text: string;
   try {
@@ -165,7 +167,7 @@ function main(): void {
   if (opts.transport === 'http') {
     let http: HttpServer | undefined;
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(router, signal, http));
-    void serveHttp(router, opts, live, observability).then((h) => (http = h));
+    void serveHttp(router, opts, live, observability, exposure!).then((h) => (http = h));
     return;
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(router, signal));

@@ -18,7 +18,7 @@ import { runToExit, startListening, type ListeningProcess } from './helpers/list
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const stages = parseDockerfile(readFileSync(path.join(REPO, 'Dockerfile'), 'utf8'));
 const [buildStage, runtimeStage] = [stages[0], stages.at(-1)!];
-const API_KEY = 'docker-test-key';
+const API_KEY = 'docker-test-key-4e9d1c';
 
 // The official node images are ~135 MB (alpine) to ~200 MB (slim) unpacked; what the runtime
 // stage adds must keep the image under 200 MB.
@@ -27,11 +27,11 @@ const MAX_ADDED_MB = 50;
 const runs = (stage: Stage) => stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
 const copies = (stage: Stage) => stage.instructions.filter((i) => i.keyword === 'COPY');
 
-/** The image's command line, with host and port made test-safe and container paths mapped. */
-function imageCommand(runtime: StageResult): string[] {
+/** The image's command line, with host (unless `keepHost`) and port made test-safe and container paths mapped. */
+function imageCommand(runtime: StageResult, keepHost = false): string[] {
   const argv = [...execForm(lastOf(runtimeStage, 'ENTRYPOINT')!.args), ...execForm(lastOf(runtimeStage, 'CMD')!.args)];
   return argv.map((arg, i) => {
-    if (argv[i - 1] === '--host') return '127.0.0.1';
+    if (argv[i - 1] === '--host' && !keepHost) return '127.0.0.1';
     if (argv[i - 1] === '--port') return '0';
     if (arg === 'node') return process.execPath;
     return arg.startsWith('/') && existsSync(runtime.host(arg)) ? runtime.host(arg) : arg;
@@ -136,6 +136,15 @@ describe('Dockerfile stages replayed on this host without Docker (npm steps from
     assert.ok(addedMb < MAX_ADDED_MB, `runtime stage adds ${addedMb.toFixed(1)} MB (limit ${MAX_ADDED_MB} MB)`);
   });
 
+  it("the image's command refuses to start without MULTI_MCP_API_KEY, since it listens on every interface", async () => {
+    const [command, ...args] = imageCommand(runtime, true);
+    const env = { ...process.env, ...runtime.env };
+    delete env.MULTI_MCP_API_KEY;
+    const run = await runToExit(command, args, { cwd: runtime.host('.'), env, timeoutMs: 15_000 });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /refusing to serve on 0\.0\.0\.0 without an API key.*MULTI_MCP_API_KEY/);
+  });
+
   it("the image's command, run on this host, serves /health and the example tools; the HEALTHCHECK passes, then fails once it stops", async () => {
     const [command, ...args] = imageCommand(runtime);
     const env = { ...process.env, ...runtime.env, MULTI_MCP_API_KEY: API_KEY };
@@ -178,10 +187,20 @@ describe('Makefile docker targets, dry run (make -n prints the docker commands, 
   it('docker-build tags multi-mcp; docker-run publishes 8080 and passes MULTI_MCP_API_KEY through', () => {
     assert.match(dryRun('docker-build'), /docker build\b.*-t multi-mcp\b/);
     const run = dryRun('docker-run');
+    assert.match(run, /test -n "\$MULTI_MCP_API_KEY" \|\|/, 'docker-run checks the key first');
     assert.match(run, /docker run\b/);
     assert.match(run, /-p 8080:8080/);
     assert.match(run, /-e MULTI_MCP_API_KEY(\s|$)/);
     assert.match(run, /\bmulti-mcp\s*$/m);
+  });
+
+  it('docker-run stops at its key check when MULTI_MCP_API_KEY is unset, saying how to make one (docker is never reached)', async () => {
+    const env: Record<string, string | undefined> = { ...process.env, MAKEFLAGS: '' };
+    delete env.MULTI_MCP_API_KEY;
+    const run = await runToExit('make', ['-C', REPO, 'docker-run'], { cwd: REPO, env });
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, /set MULTI_MCP_API_KEY first.*openssl rand -hex 32/);
+    assert.doesNotMatch(run.stdout, /docker run/);
   });
 
   it('docker-run mounts a config when CONFIG is given', () => {

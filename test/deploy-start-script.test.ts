@@ -1,6 +1,6 @@
-// start-server.sh, the production start: it refuses to start while a variable the config needs
-// is unset (naming each one and its servers), explains a missing config, and otherwise runs the
-// HTTP mode on HOST/PORT. msc/mcp.example.json, the file users copy, is a valid config.
+// start-server.sh, the production start: it refuses to start without MULTI_MCP_API_KEY or while a
+// variable the config needs is unset (naming each one and its servers), explains a missing config,
+// and otherwise runs the HTTP mode on HOST/PORT. msc/mcp.example.json, the file users copy, is a valid config.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,10 +16,12 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const SCRIPT = path.join(REPO, 'start-server.sh');
 const EXAMPLE = path.join(REPO, 'msc/mcp.example.json');
 
-/** The test's environment without anything a config below refers to (nor a real API key). */
+const KEY = 'start-script-key-7c2e91';
+
+/** The test's environment without anything a config below refers to, with a test API key. */
 function baseEnv(extra: Record<string, string>): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...process.env, HOST: '127.0.0.1', PORT: '0', ...extra };
-  for (const name of ['DEPLOY_TEST_TOKEN', 'DEPLOY_TEST_OTHER', 'DEPLOY_TEST_DISABLED', 'GITHUB_PERSONAL_ACCESS_TOKEN', 'BRAVE_API_KEY', 'MULTI_MCP_API_KEY']) {
+  const env: Record<string, string | undefined> = { ...process.env, HOST: '127.0.0.1', PORT: '0', MULTI_MCP_API_KEY: KEY, ...extra };
+  for (const name of ['DEPLOY_TEST_TOKEN', 'DEPLOY_TEST_OTHER', 'DEPLOY_TEST_DISABLED', 'GITHUB_PERSONAL_ACCESS_TOKEN', 'BRAVE_API_KEY']) {
     if (!(name in extra)) delete env[name];
   }
   return env;
@@ -54,6 +56,16 @@ describe('start-server.sh', { timeout: 60_000 }, () => {
     assert.doesNotMatch(run.stderr, /listening on/);
   });
 
+  it('refuses to start without MULTI_MCP_API_KEY, saying how to make one', async () => {
+    const env = baseEnv({ MULTI_MCP_CONFIG: config, DEPLOY_TEST_TOKEN: 't0ken', DEPLOY_TEST_OTHER: 'x' });
+    delete env.MULTI_MCP_API_KEY;
+    const run = await runToExit('sh', [SCRIPT], { cwd: dir, env });
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, /MULTI_MCP_API_KEY is not set/);
+    assert.match(run.stderr, /openssl rand -hex 32/);
+    assert.doesNotMatch(run.stderr, /listening on/);
+  });
+
   it('explains a missing config file', async () => {
     const run = await runToExit('sh', [SCRIPT], { cwd: dir, env: baseEnv({ MULTI_MCP_CONFIG: path.join(dir, 'absent.json') }) });
     assert.notEqual(run.code, 0);
@@ -68,7 +80,8 @@ describe('start-server.sh', { timeout: 60_000 }, () => {
     assert.equal(health.status, 200);
     assert.deepEqual(await health.json(), { status: 'ok' });
     const tools = await pollUntil(async () => {
-      const body = (await (await fetch(`${server!.url}/mcp_tools`)).json()) as { tools: { name: string }[] };
+      const reply = await fetch(`${server!.url}/mcp_tools`, { headers: { Authorization: `Bearer ${KEY}` } });
+      const body = (await reply.json()) as { tools: { name: string }[] };
       const names = body.tools.map((t) => t.name);
       return names.includes('echo__echo') && names.includes('other__add') ? names : undefined;
     }, 'both servers\' tools');

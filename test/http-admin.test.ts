@@ -9,8 +9,13 @@ import { pollUntil, streamableClient } from './helpers/http-mcp.js';
 import { WsClient } from './helpers/http-ws.js';
 import { waitFor } from './helpers/wait.js';
 
+// Writes need the key (test/security-access.test.ts covers the keyless proxy).
+const KEY = 'admin-test-key-5b8e2f0a';
+const authed = (url: string, init: RequestInit = {}) =>
+  fetch(url, { ...init, headers: { Authorization: `Bearer ${KEY}`, ...(init.headers as Record<string, string>) } });
+
 const json = (base: string, path: string, method: string, body?: unknown) =>
-  fetch(`${base}${path}`, {
+  authed(`${base}${path}`, {
     method,
     headers: { 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -28,13 +33,13 @@ function processGone(pid: number): boolean {
 describe('http: admin API', { timeout: 60_000 }, () => {
   let proxy: HttpProxy;
   before(async () => {
-    proxy = await startHttpProxy({ servers: { weather: fixtureServer('weather') } });
+    proxy = await startHttpProxy({ servers: { weather: fixtureServer('weather') }, env: { MULTI_MCP_API_KEY: KEY } });
     await backendsStarted(proxy);
   });
   after(() => proxy?.stop());
 
   it('GET /mcp_servers lists active servers and their state', async () => {
-    const res = await fetch(`${proxy.url}/mcp_servers`);
+    const res = await authed(`${proxy.url}/mcp_servers`);
     assert.equal(res.status, 200);
     const body = (await res.json()) as any;
     assert.deepEqual(body.active_servers, ['weather']);
@@ -47,20 +52,20 @@ describe('http: admin API', { timeout: 60_000 }, () => {
   });
 
   it('GET /mcp_tools maps each exposed tool to its server and original name', async () => {
-    const body = (await (await fetch(`${proxy.url}/mcp_tools`)).json()) as any;
+    const body = (await (await authed(`${proxy.url}/mcp_tools`)).json()) as any;
     const entry = body.tools.find((t: any) => t.name === 'weather__get_weather');
     assert.deepEqual(entry, { name: 'weather__get_weather', server: 'weather', original: 'get_weather' });
   });
 
   it('adds a server (201), tells connected clients, refuses a duplicate (409), removes it (200) with its process', async (t) => {
-    const { client } = await streamableClient(proxy.url);
-    const ws = await WsClient.connect(`${proxy.url.replace(/^http/, 'ws')}/ws`);
+    const { client } = await streamableClient(proxy.url, { headers: { Authorization: `Bearer ${KEY}` } });
+    const ws = await WsClient.connect(`${proxy.url.replace(/^http/, 'ws')}/ws`, { headers: { Authorization: `Bearer ${KEY}` } });
     t.after(() => Promise.all([client.close(), ws.close()]));
     await ws.initialize();
     let changes = 0;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changes++);
     const wsChanges = () => ws.messages.filter((m) => m.method === 'notifications/tools/list_changed').length;
-    const weatherPid = ((await (await fetch(`${proxy.url}/mcp_servers`)).json()) as any).servers[0].pid;
+    const weatherPid = ((await (await authed(`${proxy.url}/mcp_servers`)).json()) as any).servers[0].pid;
 
     const added = await json(proxy.url, '/mcp_servers', 'POST', { mcpServers: { echo: fixtureServer('echo') } });
     assert.equal(added.status, 201);
@@ -70,7 +75,7 @@ describe('http: admin API', { timeout: 60_000 }, () => {
     await waitFor(() => changes >= 1 && wsChanges() >= 1, 'tools/list_changed at both clients');
     const { tools } = await client.listTools();
     assert.ok(tools.some((tool) => tool.name === 'echo__echo'));
-    const servers = ((await (await fetch(`${proxy.url}/mcp_servers`)).json()) as any);
+    const servers = ((await (await authed(`${proxy.url}/mcp_servers`)).json()) as any);
     assert.deepEqual(servers.active_servers, ['weather', 'echo']);
     assert.equal(servers.servers[0].pid, weatherPid, 'the other backend was not restarted');
 
@@ -78,13 +83,13 @@ describe('http: admin API', { timeout: 60_000 }, () => {
     assert.equal(duplicate.status, 409);
     assert.match(((await duplicate.json()) as any).error, /echo/);
 
-    const removed = await fetch(`${proxy.url}/mcp_servers/echo`, { method: 'DELETE' });
+    const removed = await authed(`${proxy.url}/mcp_servers/echo`, { method: 'DELETE' });
     assert.equal(removed.status, 200);
     // The answer comes once the child is gone; the poll only covers the kernel reaping it.
     await pollUntil(async () => processGone(echo.pid) || undefined, `pid ${echo.pid} to be gone`, 5000, 20);
     await waitFor(() => changes >= 2 && wsChanges() >= 2, 'a second tools/list_changed');
     assert.ok(!(await client.listTools()).tools.some((tool) => tool.name === 'echo__echo'));
-    assert.equal((await fetch(`${proxy.url}/mcp_servers/echo`, { method: 'DELETE' })).status, 404);
+    assert.equal((await authed(`${proxy.url}/mcp_servers/echo`, { method: 'DELETE' })).status, 404);
   });
 
   it('answers 400 with the field path for an invalid server config, and for a body that is not JSON', async () => {
@@ -98,7 +103,7 @@ describe('http: admin API', { timeout: 60_000 }, () => {
     const notJson = await json(proxy.url, '/mcp_servers', 'POST', '{"mcpServers": ');
     assert.equal(notJson.status, 400);
     const text = { 'Content-Type': 'text/plain' };
-    const wrongType = await fetch(`${proxy.url}/mcp_servers`, { method: 'POST', headers: text, body: '{}' });
+    const wrongType = await authed(`${proxy.url}/mcp_servers`, { method: 'POST', headers: text, body: '{}' });
     assert.equal(wrongType.status, 415);
   });
 
@@ -109,29 +114,29 @@ describe('http: admin API', { timeout: 60_000 }, () => {
     const body = (await res.json()) as any;
     assert.equal(body.failed[0].name, 'broken');
     assert.match(body.error, /broken/);
-    const servers = ((await (await fetch(`${proxy.url}/mcp_servers`)).json()) as any).servers.map((s: any) => s.name);
+    const servers = ((await (await authed(`${proxy.url}/mcp_servers`)).json()) as any).servers.map((s: any) => s.name);
     assert.deepEqual(servers, ['weather']);
   });
 
   it('answers 404 for unknown routes and 405 with Allow for a wrong method', async () => {
-    const unknown = await fetch(`${proxy.url}/nothing-here`);
+    const unknown = await authed(`${proxy.url}/nothing-here`);
     assert.equal(unknown.status, 404);
     assert.ok(((await unknown.json()) as any).error);
-    const put = await fetch(`${proxy.url}/mcp_servers`, { method: 'PUT' });
+    const put = await authed(`${proxy.url}/mcp_servers`, { method: 'PUT' });
     assert.equal(put.status, 405);
     assert.deepEqual(put.headers.get('allow')?.split(', ').sort(), ['GET', 'OPTIONS', 'POST']);
-    const getOne = await fetch(`${proxy.url}/mcp_servers/weather`);
+    const getOne = await authed(`${proxy.url}/mcp_servers/weather`);
     assert.equal(getOne.status, 405);
     assert.match(getOne.headers.get('allow') ?? '', /DELETE/);
-    const postTools = await fetch(`${proxy.url}/mcp_tools`, { method: 'POST' });
+    const postTools = await authed(`${proxy.url}/mcp_tools`, { method: 'POST' });
     assert.equal(postTools.status, 405);
   });
 
   it('GET /health is ok, and verbose adds each backend', async () => {
-    const plain = await fetch(`${proxy.url}/health`);
+    const plain = await authed(`${proxy.url}/health`);
     assert.equal(plain.status, 200);
     assert.deepEqual(await plain.json(), { status: 'ok' });
-    const verbose = (await (await fetch(`${proxy.url}/health?verbose=1`)).json()) as any;
+    const verbose = (await (await authed(`${proxy.url}/health?verbose=1`)).json()) as any;
     assert.equal(verbose.status, 'ok');
     assert.deepEqual(verbose.servers.map((s: any) => [s.name, s.state]), [['weather', 'ready']]);
   });

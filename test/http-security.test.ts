@@ -78,7 +78,7 @@ describe('http: auth, Origin and limits', { timeout: 60_000 }, () => {
     }
     await assert.rejects(WsClient.connect(`${proxy.url.replace(/^http/, 'ws')}/ws`, { headers: evil }), { status: 403 });
     for (const origin of ['http://localhost:5173', 'http://127.0.0.1:3000', 'http://[::1]:8080', 'https://app.example.com']) {
-      const res = await fetch(`${proxy.url}/mcp_servers`, { headers: { ...AUTH, Origin: origin } });
+      const res = await postMcp(proxy.url, initializeBody(), { ...AUTH, Origin: origin });
       assert.equal(res.status, 200, origin);
       assert.equal(res.headers.get('access-control-allow-origin'), origin);
       await res.body?.cancel();
@@ -91,7 +91,7 @@ describe('http: auth, Origin and limits', { timeout: 60_000 }, () => {
     assert.equal(res.status, 204);
     assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example.com');
     assert.match(res.headers.get('access-control-allow-headers') ?? '', /Mcp-Session-Id/);
-    const unauthorized = await fetch(`${proxy.url}/mcp_servers`, { headers: { Origin: 'https://app.example.com' } });
+    const unauthorized = await fetch(`${proxy.url}/mcp`, { headers: { Origin: 'https://app.example.com' } });
     assert.equal(unauthorized.status, 401);
     assert.equal(unauthorized.headers.get('access-control-allow-origin'), 'https://app.example.com', 'the page can read the 401');
     const evil = await fetch(`${proxy.url}/mcp`, { method: 'OPTIONS', headers: { Origin: 'https://evil.example.com' } });

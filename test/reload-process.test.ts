@@ -34,10 +34,14 @@ function renameReplace(file: string, servers: Record<string, object>): void {
   renameSync(temp, file);
 }
 
+// The admin API's write routes need a key (test/security-access.test.ts).
+const KEY = 'reload-test-key-2d9f4b71';
+const env = { MULTI_MCP_API_KEY: KEY };
+
 const api = (proxy: HttpProxy, route: string, method = 'GET', body?: unknown) =>
   fetch(`${proxy.url}${route}`, {
     method,
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${KEY}` },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 
@@ -55,12 +59,12 @@ const logged = (proxy: HttpProxy, pattern: RegExp, count = 1) =>
 describe('reload through the real proxy', { timeout: 120_000 }, () => {
   it('picks up an editor saving by rename-replace: added server listed, untouched one keeps its process', async (t) => {
     const file = configFile({ weather: fixtureServer('weather') });
-    const proxy = await startHttpProxy({ configFile: file });
+    const proxy = await startHttpProxy({ configFile: file, env });
     t.after(() => proxy.stop());
     await proxy.waitForLog(/1 of 1 servers ready/);
     assert.match(proxy.stderr(), /reloading .* when it changes and on SIGHUP/);
     const weatherPid = (await servers(proxy)).weather.pid;
-    const { client } = await streamableClient(proxy.url);
+    const { client } = await streamableClient(proxy.url, { headers: { Authorization: `Bearer ${KEY}` } });
     t.after(() => client.close());
 
     renameReplace(file, { weather: fixtureServer('weather'), echo: fixtureServer('echo') });
@@ -79,7 +83,7 @@ describe('reload through the real proxy', { timeout: 120_000 }, () => {
 
   it('refuses an invalid file and keeps serving; SIGHUP reloads; --no-watch leaves reloading to SIGHUP', async (t) => {
     const file = configFile({ echo: fixtureServer('echo') });
-    const proxy = await startHttpProxy({ configFile: file, args: ['--no-watch'] });
+    const proxy = await startHttpProxy({ configFile: file, args: ['--no-watch'], env });
     t.after(() => proxy.stop());
     await proxy.waitForLog(/1 of 1 servers ready/);
     assert.match(proxy.stderr(), /reloading .* on SIGHUP/);
@@ -88,7 +92,7 @@ describe('reload through the real proxy', { timeout: 120_000 }, () => {
     writeFileSync(file, '{ "mcpServers": { "echo": { "comand": "x" } } }');
     process.kill(proxy.pid, 'SIGHUP');
     await proxy.waitForLog(/config not reloaded \(SIGHUP\); still serving the previous one:\n.*unknown key "comand"/);
-    const { client } = await streamableClient(proxy.url);
+    const { client } = await streamableClient(proxy.url, { headers: { Authorization: `Bearer ${KEY}` } });
     t.after(() => client.close());
     assert.deepEqual((await client.callTool({ name: 'echo__echo', arguments: { text: 'still' } })).content, [{ type: 'text', text: 'still' }]);
 
@@ -105,7 +109,7 @@ describe('admin changes saved to the config file', { timeout: 120_000 }, () => {
   let proxy: HttpProxy;
   before(async () => {
     file = configFile({ weather: fixtureServer('weather') });
-    proxy = await startHttpProxy({ configFile: file });
+    proxy = await startHttpProxy({ configFile: file, env });
     await proxy.waitForLog(/1 of 1 servers ready/);
   });
   after(() => proxy?.stop());
@@ -124,7 +128,7 @@ describe('admin changes saved to the config file', { timeout: 120_000 }, () => {
     await logged(proxy, /config reloaded \(file changed\): no server changed/);
 
     await proxy.stop();
-    proxy = await startHttpProxy({ configFile: file });
+    proxy = await startHttpProxy({ configFile: file, env });
     await proxy.waitForLog(/6 of 6 servers ready/);
     assert.deepEqual(Object.keys(await servers(proxy)).sort(), names);
   });
@@ -134,7 +138,7 @@ describe('admin changes with --read-only-config', { timeout: 60_000 }, () => {
   it('apply at run time, say they are not saved, and leave the file alone', async (t) => {
     const file = configFile({ weather: fixtureServer('weather') });
     const before = readFileSync(file, 'utf8');
-    const proxy = await startHttpProxy({ configFile: file, args: ['--read-only-config'] });
+    const proxy = await startHttpProxy({ configFile: file, args: ['--read-only-config'], env });
     t.after(() => proxy.stop());
     await proxy.waitForLog(/1 of 1 servers ready/);
     const added = await api(proxy, '/mcp_servers', 'POST', { mcpServers: { echo: fixtureServer('echo') } });
@@ -151,7 +155,7 @@ describe('hopeless backends', { timeout: 60_000 }, () => {
   it('give up after repeated "command not found" with a hint; a reload or POST /restart tries again', async (t) => {
     const missing = { command: 'multi-mcp-test-no-such-command', restart: { initialDelayMs: 1, maxDelayMs: 5 } };
     const file = configFile({ tool: missing });
-    const proxy = await startHttpProxy({ configFile: file });
+    const proxy = await startHttpProxy({ configFile: file, env });
     t.after(() => proxy.stop());
     await proxy.waitForLog(/server "tool" gave up/);
     const failed = (await servers(proxy)).tool;

@@ -4,6 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import spawn from 'cross-spawn';
 import type { ServerSpec } from '../config/spec.js';
+import { childEnv } from './child-env.js';
 import { backendOutput, log } from '../log.js';
 import { ndjsonChannel } from '../transports/ndjson.js';
 import type { BackendConnection, ConnectOptions } from './connection.js';
@@ -14,7 +15,7 @@ export function connectStdio(spec: ServerSpec, options: ConnectOptions): Promise
   if (!spec.command) return Promise.reject(new Error('no command configured'));
   const child = spawn(spec.command, spec.args, {
     cwd: spec.cwd,
-    env: { ...process.env, ...spec.env },
+    env: childEnv(spec.env),
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: process.platform !== 'win32',
     windowsHide: true,

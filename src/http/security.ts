@@ -1,9 +1,40 @@
-// Who may talk to us: the bearer key (MULTI_MCP_API_KEY) and the browser Origin check that
-// stops other web pages (DNS rebinding) from driving a proxy bound to localhost.
+// Who may talk to us: the bearer key (MULTI_MCP_API_KEY), the browser Origin check that stops
+// other web pages from driving the proxy, and the Host check that stops DNS rebinding (a page on
+// evil.example whose name now resolves to 127.0.0.1 sends Host: evil.example, often no Origin).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** A bind address only this machine can reach. */
+export function isLoopbackAddress(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Canonical form of an --allow-host value: a lowercase hostname (any port) or host:port; throws if neither. */
+export function normalizeAllowedHost(value: string): string {
+  const parsed = parseHostHeader(value);
+  if (!parsed) throw new Error(`not a host name: ${value}`);
+  return parsed.port === undefined ? parsed.hostname : `${parsed.hostname}:${parsed.port}`;
+}
+
+/** Splits a Host header into hostname (IPv6 in brackets) and port; undefined for anything else (userinfo, paths). */
+function parseHostHeader(value: string): { hostname: string; port?: string } | undefined {
+  const m = /^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(?::(\d{1,5}))?$/i.exec(value.trim());
+  if (!m) return undefined;
+  return { hostname: m[1].toLowerCase().replace(/\.$/, ''), port: m[2] };
+}
+
+/**
+ * The Host header names this machine (localhost, 127.0.0.1, [::1], any port) or one of `allowed`
+ * (normalized: "name" for any port, "name:port" for that port). A missing Host is refused.
+ */
+export function hostAllowed(header: string | undefined, allowed: readonly string[]): boolean {
+  const parsed = header === undefined ? undefined : parseHostHeader(header);
+  if (!parsed) return false;
+  if (LOOPBACK_HOSTS.has(parsed.hostname) || allowed.includes(parsed.hostname)) return true;
+  return parsed.port !== undefined && allowed.includes(`${parsed.hostname}:${parsed.port}`);
+}
 
 export const UNAUTHORIZED_HEADERS: OutgoingHttpHeaders = { 'WWW-Authenticate': 'Bearer realm="multi-mcp"' };
 

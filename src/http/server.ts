@@ -1,6 +1,8 @@
 // The HTTP mode: one node:http server carrying every remote front (legacy SSE, Streamable HTTP,
-// WebSocket) and the admin API. Checks here apply to every route: Origin (403), the bearer key
-// (401, except plain /health), unknown route (404), wrong method (405 with Allow).
+// WebSocket) and the admin API. Checks here apply to every route, in this order: Host (403, when
+// bound to loopback or given --allow-host), Origin (403; admin routes refuse any Origin), the admin
+// API's own rules (403), the bearer key (401, except plain /health), unknown route (404), wrong
+// method (405 with Allow).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -14,7 +16,8 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from '../transports/channel.js';
 import { AdminApi, HEALTH_PATH, isVerboseHealth, SERVERS_PATH, TOOLS_PATH } from './admin.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { sendEmpty, sendError } from './respond.js';
-import { bearerMatches, corsHeaders, originAllowed, preflightHeaders, UNAUTHORIZED_HEADERS } from './security.js';
+import { API_KEY_VARIABLE, MIN_API_KEY_LENGTH } from './exposure.js';
+import { bearerMatches, corsHeaders, hostAllowed, isLoopbackAddress, originAllowed, preflightHeaders, UNAUTHORIZED_HEADERS } from './security.js';
 import { LegacySseFront, MESSAGES_PATH, SSE_PATH } from './sse-front.js';
 import { DEFAULT_HEARTBEAT_MS } from './sse-stream.js';
 import {
@@ -34,6 +37,11 @@ export interface HttpServerOptions {
   apiKey?: string;
   /** Browser origins allowed besides loopback ones (normalized, see normalizeOrigin), or "*". */
   allowedOrigins?: string[];
+  /**
+   * Host header values allowed besides localhost/127.0.0.1/[::1] (normalized, see
+   * normalizeAllowedHost). Host is checked when bound to loopback or when this is not empty.
+   */
+  allowedHosts?: string[];
   maxBodyBytes?: number;
   maxMessageBytes?: number;
   /** SSE comment heartbeat and WebSocket ping interval. */
@@ -78,10 +86,20 @@ interface Route {
   methods: Record<string, Handler>;
   /** Served without the key (plain /health). */
   isPublic?: (ctx: Context) => boolean;
+  /** The admin API: never for browsers; its write methods need the key to exist at all. */
+  admin?: boolean;
 }
+
+const ADMIN_WRITES_DISABLED =
+  `the admin API's write routes (POST /mcp_servers, DELETE /mcp_servers/{name}, POST /mcp_servers/{name}/restart) start and stop commands, so they ` +
+  `exist only when an API key is set: start the proxy with ${API_KEY_VARIABLE} (at least ${MIN_API_KEY_LENGTH} characters, ` +
+  `e.g. from openssl rand -hex 32) and send "Authorization: Bearer <key>"`;
+const ADMIN_READS_REMOTE = `without ${API_KEY_VARIABLE} the admin API answers on a loopback bind address only`;
 
 export async function startHttpServer(router: Router, options: HttpServerOptions): Promise<HttpServer> {
   const allowedOrigins = options.allowedOrigins ?? [];
+  const allowedHosts = options.allowedHosts ?? [];
+  const checkHost = isLoopbackAddress(options.host) || allowedHosts.length > 0;
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const legacy = new LegacySseFront(router, { maxBodyBytes, heartbeatMs });
@@ -110,11 +128,12 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
     ],
     // A plain GET here is not an upgrade: say what is needed.
     [WS_PATH, { methods: { GET: ({ res }) => sendError(res, 426, 'WebSocket upgrade required (subprotocol "mcp")', UPGRADE) } }],
-    [SERVERS_PATH, { methods: { GET: ({ res }) => admin.listServers(res), POST: ({ req, res }) => admin.addServers(req, res) } }],
-    [TOOLS_PATH, { methods: { GET: ({ res }) => admin.listTools(res) } }],
+    [SERVERS_PATH, { admin: true, methods: { GET: ({ res }) => admin.listServers(res), POST: ({ req, res }) => admin.addServers(req, res) } }],
+    [TOOLS_PATH, { admin: true, methods: { GET: ({ res }) => admin.listTools(res) } }],
     [
       HEALTH_PATH,
       {
+        admin: true,
         methods: { GET: ({ res, url }) => admin.health(res, isVerboseHealth(url)) },
         isPublic: ({ url }) => !isVerboseHealth(url),
       },
@@ -124,8 +143,8 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
     const wrapped = Object.entries(methods).map(([method, h]): [string, Handler] => [method, ({ req, res }) => h(req, res)]);
     exact.set(path, { methods: Object.fromEntries(wrapped), isPublic: () => true });
   }
-  const serverRoute: Route = { methods: { DELETE: ({ res, params }) => admin.removeServer(res, params[0]) } };
-  const restartRoute: Route = { methods: { POST: ({ res, params }) => admin.restartServer(res, params[0]) } };
+  const serverRoute: Route = { admin: true, methods: { DELETE: ({ res, params }) => admin.removeServer(res, params[0]) } };
+  const restartRoute: Route = { admin: true, methods: { POST: ({ res, params }) => admin.restartServer(res, params[0]) } };
 
   function match(pathname: string): { route: Route; params: string[]; view?: View } | undefined {
     const route = exact.get(pathname.length > 1 ? pathname.replace(/\/$/, '') : pathname);
@@ -141,12 +160,22 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
     }
   }
 
-  /** Origin and key checks shared by requests and upgrades; returns [status, message, headers] to refuse. */
+  /** Host, Origin, admin and key checks shared by requests and upgrades; returns [status, message, headers] to refuse. */
   function refusal(
     req: IncomingMessage,
+    route: Route | undefined,
     isPublic: boolean,
     originOk = originAllowed(req.headers.origin, allowedOrigins),
   ): [number, string, Record<string, string>] | undefined {
+    if (checkHost && !hostAllowed(req.headers.host, allowedHosts)) {
+      return [403, `Host ${JSON.stringify(req.headers.host ?? '')} is not allowed (allowed: localhost, 127.0.0.1, [::1]${allowedHosts.map((h) => `, ${h}`).join('')}); add a name this proxy is reached by with --allow-host`, {}];
+    }
+    if (route?.admin) {
+      // A browser page never administers the proxy: no Origin is trusted here, not even localhost.
+      if (req.headers.origin !== undefined) return [403, 'the admin API does not accept requests from browsers (Origin header present)', {}];
+      if (options.apiKey === undefined && req.method !== 'GET' && req.method !== 'HEAD') return [403, ADMIN_WRITES_DISABLED, {}];
+      if (options.apiKey === undefined && !isLoopbackAddress(options.host)) return [403, ADMIN_READS_REMOTE, {}];
+    }
     if (!originOk) return [403, `Origin ${JSON.stringify(req.headers.origin)} is not allowed`, {}];
     if (options.apiKey !== undefined && !isPublic && !bearerMatches(req.headers.authorization, options.apiKey)) {
       return [401, 'missing or wrong bearer token', UNAUTHORIZED_HEADERS as Record<string, string>];
@@ -166,13 +195,14 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
     const ctx: Context = { req, res, url, params: found?.params ?? [], view: found?.view };
     const origin = req.headers.origin;
     const accepted = originAllowed(origin, allowedOrigins);
+    const forBrowsers = accepted && !found?.route.admin && (!checkHost || hostAllowed(req.headers.host, allowedHosts));
     // An accepted browser page may read every answer, a 401 included.
-    if (accepted) for (const [name, value] of Object.entries(corsHeaders(origin))) res.setHeader(name, value!);
-    if (req.method === 'OPTIONS' && found && accepted) {
-      // CORS preflight: it carries no credentials, so only the Origin check applies.
+    if (forBrowsers) for (const [name, value] of Object.entries(corsHeaders(origin))) res.setHeader(name, value!);
+    if (req.method === 'OPTIONS' && found && forBrowsers) {
+      // CORS preflight: it carries no credentials, so only the Host and Origin checks apply.
       return sendEmpty(res, 204, preflightHeaders(origin, allowOf(found.route)));
     }
-    const refused = refusal(req, found?.route.isPublic?.(ctx) ?? false, accepted);
+    const refused = refusal(req, found?.route, found?.route.isPublic?.(ctx) ?? false, accepted);
     if (refused) return sendError(res, refused[0], refused[1], refused[2]);
     if (!found) return sendError(res, 404, unknownViewMessage(url.pathname) ?? `no route for ${url.pathname}`);
     const handler = found.route.methods[req.method ?? ''];
@@ -185,7 +215,7 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
 
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/(.)\/$/, '$1');
-    const refused = refusal(req, false);
+    const refused = refusal(req, undefined, false);
     if (refused) return rejectUpgrade(socket, refused[0], refused[1], refused[2]);
     const viewed = viewOf(pathname);
     if (pathname !== WS_PATH && (viewed?.front !== WS_PATH || !viewed.view)) {
