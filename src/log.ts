@@ -2,6 +2,8 @@
 // Callers pass strings (or thunks for costly ones) so nothing is serialized below the level.
 // Two formats: text (default, for people) and json (--log-format json: one object per line with
 // time, level, msg and the caller's fields, for log collectors).
+// Every line goes through URL redaction: credentials in a URL never reach the log.
+import { redactUrlsIn } from './redact.js';
 
 export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -42,14 +44,14 @@ export function enabled(level: Exclude<LogLevel, 'silent'>): boolean {
 function emit(level: Exclude<LogLevel, 'silent'>, text: Text, fields?: LogFields): void {
   if (rank[level] > current) return;
   const msg = typeof text === 'function' ? text() : text;
-  if (format === 'json') return sink(jsonLine(level, msg, fields));
+  if (format === 'json') return sink(redactUrlsIn(jsonLine(level, msg, fields)));
   let line = `multi-mcp ${level}: ${msg}`;
   if (fields) {
     for (const [key, value] of Object.entries(fields)) {
       if (value !== undefined) line += ` ${key}=${typeof value === 'string' && /[\s"=]/.test(value) ? JSON.stringify(value) : value}`;
     }
   }
-  sink(line);
+  sink(redactUrlsIn(line));
 }
 
 function jsonLine(level: string, msg: string, fields: LogFields | undefined): string {

@@ -4,6 +4,7 @@ import type { ServerSpec } from '../config/spec.js';
 import { errorMessage, log } from '../log.js';
 import { MCP_SUBPROTOCOL, wsChannel } from '../transports/ws.js';
 import type { BackendConnection, ConnectOptions } from './connection.js';
+import { redactUrl } from '../redact.js';
 
 const CLOSE_GRACE_MS = 2000;
 
@@ -16,7 +17,7 @@ export async function connectWs(spec: ServerSpec, options: ConnectOptions): Prom
   // Errors are reported by the handshake promise or, later, by the close that follows them.
   socket.on('error', (err) => log.debug(`server "${spec.name}": WebSocket: ${err.message}`));
   return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(new Error(`cannot open WebSocket ${url}: ${errorMessage(err)}`));
+    const onError = (err: Error) => reject(new Error(`cannot open WebSocket ${redactUrl(url)}: ${errorMessage(err)}`));
     socket.once('error', onError);
     socket.once('open', () => {
       socket.off('error', onError);

@@ -14,6 +14,7 @@ import { HttpSession } from '../transports/http-client.js';
 import { remoteChannel, RemoteReader, type MessageSink } from '../transports/remote-channel.js';
 import { SseSession, type RemoteOptions } from '../transports/sse-client.js';
 import type { BackendConnection, ConnectOptions } from './connection.js';
+import { redactUrl } from '../redact.js';
 
 type Wire = MessageSink & { onLost(cb: (reason: string) => void): void; close(): void | Promise<void> };
 
@@ -111,10 +112,10 @@ export async function connectAutoHttp(spec: ServerSpec, options: ConnectOptions)
       ...base,
       onConfirmed: () => {
         connection.transport = 'http';
-        log.info(`server "${spec.name}": ${base.url} speaks Streamable HTTP (auto-detected)`);
+        log.info(`server "${spec.name}": ${redactUrl(base.url)} speaks Streamable HTTP (auto-detected)`);
       },
       onFallback: (text, msg, status) => {
-        log.info(`server "${spec.name}": ${base.url} answered ${status} to the Streamable HTTP initialize; trying legacy SSE`);
+        log.info(`server "${spec.name}": ${redactUrl(base.url)} answered ${status} to the Streamable HTTP initialize; trying legacy SSE`);
         connection.holdWrites();
         void http.close();
         SseSession.open(base, connection.reader).then(
@@ -122,13 +123,13 @@ export async function connectAutoHttp(spec: ServerSpec, options: ConnectOptions)
             if (connection.closed) return sse.close();
             connection.transport = 'sse';
             connection.use(sse);
-            log.info(`server "${spec.name}": ${base.url} speaks legacy SSE (auto-detected)`);
+            log.info(`server "${spec.name}": ${redactUrl(base.url)} speaks legacy SSE (auto-detected)`);
             sse.send(text, msg);
             connection.releaseWrites();
           },
           (e) => {
             const why =
-              `${base.url} is neither a Streamable HTTP endpoint (initialize answered ${status}) ` +
+              `${redactUrl(base.url)} is neither a Streamable HTTP endpoint (initialize answered ${status}) ` +
               `nor a legacy SSE one (${errorMessage(e)})`;
             connection.reader.failWritten(text, msg, ErrorCode.InternalError, why);
             connection.releaseWrites(why);

@@ -5,6 +5,7 @@ import type { Backend } from '../backends/backend.js';
 import { ConfigError, parseServerEntries, SERVER_TABLES, type ServerSpec } from '../config/index.js';
 import { isPlainObject } from '../config/schema.js';
 import { errorMessage, log } from '../log.js';
+import { redactUrlsIn } from '../redact.js';
 import { LiveConfig, type Persisted } from '../reload.js';
 import type { Router } from '../router/router.js';
 import { readJsonBody, rejectBody } from './body.js';
@@ -37,7 +38,7 @@ export function describeBackend(b: Backend): ServerStatus {
     resourceTemplates: b.catalog.resourceTemplates.length,
   };
   if (b.pid !== undefined) status.pid = b.pid;
-  if (b.lastError !== undefined) status.lastError = b.lastError;
+  if (b.lastError !== undefined) status.lastError = redactUrlsIn(b.lastError);
   return status;
 }
 

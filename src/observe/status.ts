@@ -5,7 +5,7 @@ import { describeBackend, type ServerStatus } from '../http/admin.js';
 import { PROXY_INFO } from '../proxy-info.js';
 import { shortId, type CallRecord } from './call-log.js';
 import type { ProxyObserver } from './proxy-observer.js';
-import { redactUrl, redactUrlsIn } from './redact.js';
+import { redactUrl, redactUrlsIn } from '../redact.js';
 
 /** Calls and sessions sent to the page at most (the call log itself may hold more). */
 const MAX_CALLS = 50;

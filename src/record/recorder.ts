@@ -2,8 +2,10 @@
 // Only messages are written (never config, env or headers), each serialized at the moment it
 // crosses, before the router rewrites ids or names in place. A received message the wire relates
 // to a request (a Streamable HTTP backend's message on the stream of our POST) carries that
-// request's id as `rel`: it decides which client session the message is for.
-import { createWriteStream, type WriteStream } from 'node:fs';
+// request's id as `rel`: it decides which client session the message is for. Messages carry users'
+// data, so the file is readable by its owner only (0600), an existing one included.
+import { createWriteStream, fchmod, type WriteStream } from 'node:fs';
+import { errorMessage, log } from '../log.js';
 import { performance } from 'node:perf_hooks';
 import type { Message } from 'vscode-jsonrpc/node';
 import type { JsonRpcId } from '../../protocol/jsonrpc.js';
@@ -42,7 +44,10 @@ export class FileRecorder implements Recorder {
   private readonly start = performance.now();
 
   constructor(path: string) {
-    this.out = createWriteStream(path, { flags: 'a' });
+    this.out = createWriteStream(path, { flags: 'a', mode: 0o600 });
+    // mode applies to a file created now; one appended to keeps its mode unless we change it.
+    this.out.once('open', (fd: number) => fchmod(fd, 0o600, (e) => e && log.warn(`--record ${path}: cannot make it private (chmod 600): ${errorMessage(e)}`)));
+    this.out.on('error', (e) => log.error(`--record ${path}: ${errorMessage(e)}`));
   }
 
   record(dir: Direction, peer: string, msg: unknown, rel?: JsonRpcId): void {

@@ -15,6 +15,7 @@ import { contentType, errorDetail, HttpClient, isOk, readBody, statusText } from
 import { messageOf, requestIdOf, type MessageSink, type RemoteReader } from './remote-channel.js';
 import type { RemoteOptions } from './sse-client.js';
 import { readSse } from './sse-parse.js';
+import { redactUrl } from '../redact.js';
 
 /** Statuses of the initialize POST that mean "not a Streamable HTTP endpoint" (spec backwards compatibility). */
 export const FALLBACK_STATUSES: ReadonlySet<number> = new Set([400, 404, 405]);
@@ -114,7 +115,7 @@ export class HttpSession implements MessageSink {
       await this.readAnswer(res, id, abort.signal);
     } catch (e) {
       if (this.closed || abort.signal.aborted) return;
-      this.fail(id, `POST ${url} of ${what} failed: ${errorMessage(e)}`, ErrorCode.ConnectionClosed);
+      this.fail(id, `POST ${redactUrl(url)} of ${what} failed: ${errorMessage(e)}`, ErrorCode.ConnectionClosed);
     } finally {
       if (id !== undefined && this.requests.get(id) === abort) this.requests.delete(id);
     }
@@ -134,7 +135,7 @@ export class HttpSession implements MessageSink {
     if (this.options.onFallback && !this.confirmed && isInitialize && FALLBACK_STATUSES.has(res.statusCode!)) {
       return this.options.onFallback(text, msg as Message, status);
     }
-    this.fail(id, `POST ${this.options.url} of ${msg.method ?? 'a response'} answered ${status}`);
+    this.fail(id, `POST ${redactUrl(this.options.url)} of ${msg.method ?? 'a response'} answered ${status}`);
   }
 
   /** A request's answer: a JSON body, or an SSE stream ending with the answer. */

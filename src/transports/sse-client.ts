@@ -9,6 +9,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from './channel.js';
 import { contentType, errorDetail, HttpClient, isOk, statusText } from './http-request.js';
 import { messageOf, requestIdOf, type MessageSink, type RemoteReader } from './remote-channel.js';
 import { readSse } from './sse-parse.js';
+import { redactUrl } from '../redact.js';
 
 export interface RemoteOptions {
   /** Server name, for log lines. */
@@ -58,11 +59,11 @@ export class SseSession implements MessageSink {
       });
       if (!isOk(res)) {
         const detail = await errorDetail(res);
-        throw new Error(`GET ${url} answered ${statusText(res)}${detail ? `: ${detail}` : ''}`);
+        throw new Error(`GET ${redactUrl(url)} answered ${statusText(res)}${detail ? `: ${detail}` : ''}`);
       }
       if (contentType(res) !== 'text/event-stream') {
         res.destroy();
-        throw new Error(`GET ${url} answered ${contentType(res) || 'no content type'}, not an SSE stream`);
+        throw new Error(`GET ${redactUrl(url)} answered ${contentType(res) || 'no content type'}, not an SSE stream`);
       }
       this.stream = res;
       await new Promise<void>((resolve, reject) => {
@@ -70,8 +71,8 @@ export class SseSession implements MessageSink {
         this.readStream(res, resolve, reject);
       });
     } catch (e) {
-      if (deadline.signal.aborted) throw new Error(`no SSE endpoint event from ${url} within ${Math.round(timeoutMs / 1000)} s`);
-      throw new Error(`cannot open SSE stream ${url}: ${errorMessage(e)}`);
+      if (deadline.signal.aborted) throw new Error(`no SSE endpoint event from ${redactUrl(url)} within ${Math.round(timeoutMs / 1000)} s`);
+      throw new Error(`cannot open SSE stream ${redactUrl(url)}: ${errorMessage(e)}`);
     } finally {
       clearTimeout(timer);
     }
@@ -111,10 +112,10 @@ export class SseSession implements MessageSink {
     }
     // Our headers (credentials, often) must not be sent to another origin.
     if (endpoint.origin !== this.options.url.origin) {
-      return onFailure(new Error(`endpoint ${endpoint} is not on the stream's origin ${this.options.url.origin}`));
+      return onFailure(new Error(`endpoint ${redactUrl(endpoint)} is not on the stream's origin ${this.options.url.origin}`));
     }
     if (this.endpoint && this.endpoint.href !== endpoint.href) {
-      log.warn(`server "${this.options.name}": endpoint changed to ${endpoint}`);
+      log.warn(`server "${this.options.name}": endpoint changed to ${redactUrl(endpoint)}`);
     }
     this.endpoint = endpoint;
     onEndpoint();
@@ -143,9 +144,9 @@ export class SseSession implements MessageSink {
       .then(async (res) => {
         if (isOk(res)) return void res.resume();
         const detail = await errorDetail(res);
-        fail(`POST ${endpoint} of ${msg.method ?? 'a response'} answered ${statusText(res)}${detail ? `: ${detail}` : ''}`);
+        fail(`POST ${redactUrl(endpoint)} of ${msg.method ?? 'a response'} answered ${statusText(res)}${detail ? `: ${detail}` : ''}`);
       })
-      .catch((e) => fail(`cannot POST to ${endpoint}: ${errorMessage(e)}`));
+      .catch((e) => fail(`cannot POST to ${redactUrl(endpoint)}: ${errorMessage(e)}`));
   }
 
   onLost(callback: (reason: string) => void): void {
