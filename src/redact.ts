@@ -12,6 +12,7 @@ export function redactUrl(url: string | URL): string {
   } catch {
     return HIDDEN; // not a URL we can take apart: show nothing of it
   }
+  if (!parsed.username && !parsed.password && !parsed.search && !parsed.hash) return typeof url === 'string' ? url : url.href;
   const userinfo = parsed.username || parsed.password ? `${HIDDEN}@` : '';
   const host = parsed.host ? `//${userinfo}${parsed.host}` : '';
   let query = '';

@@ -211,7 +211,7 @@ describe('security: start-up refusals', { timeout: 120_000 }, () => {
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const port = await waitFor(() => /listening on http:\/\/0\.0\.0\.0:(\d+)/.exec(stderr)?.[1], 'the proxy to listen', 15_000, 10);
-    assert.match(stderr, /SECURITY WARNING: --allow-unauthenticated/);
+    await waitFor(() => /SECURITY WARNING: --allow-unauthenticated/.test(stderr), 'the warning', 15_000, 10);
     const url = `http://127.0.0.1:${port}`;
     const add = await fetch(`${url}/mcp_servers`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ mcpServers: { y: fixtureServer('echo') } }) });
     assert.equal(add.status, 403);

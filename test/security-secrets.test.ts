@@ -105,6 +105,7 @@ describe('redactUrl', () => {
     assert.equal(redactUrl('https://h/p#access_token=z'), 'https://h/p#***');
     assert.equal(redactUrl('http://[::1]:9/sse?k'), 'http://[::1]:9/sse?k=***');
     assert.equal(redactUrl('not a url'), '***');
+    assert.equal(redactUrl('http://127.0.0.1:8080'), 'http://127.0.0.1:8080', 'nothing to hide: unchanged');
   });
 
   it('redactUrlsIn rewrites every URL in a text, leaving the rest', () => {
