@@ -23,7 +23,8 @@ describe('http: server lifecycle (in process)', { timeout: 60_000 }, () => {
   });
 
   it('closes a session when its SSE stream or WebSocket closes, and a Streamable session when idle', async (t) => {
-    const { http, router } = await inProcessServer(t, [], { sessionIdleMs: 50 });
+    // Long enough that a loaded machine still gets the initialized notification in before expiry.
+    const { http, router } = await inProcessServer(t, [], { sessionIdleMs: 1000 });
     const controller = new AbortController();
     const sse = new SseReader(await fetch(`${http.url}/sse`, { signal: controller.signal }));
     await sse.next();
