@@ -2,6 +2,9 @@
 import { parseArgs } from 'node:util';
 import { DISCOVERY_MODES, type DiscoveryMode } from './config/discovery.js';
 import { normalizeAllowedHost, normalizeOrigin } from './http/security.js';
+import { DEFAULT_MAX_SESSIONS } from './http/server.js';
+import { DEFAULT_SESSION_IDLE_MS } from './http/streamable-front.js';
+import { DEFAULT_MAX_BUFFERED_BYTES } from './transports/backlog.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log.js';
 
 export interface CliOptions {
@@ -30,6 +33,12 @@ export interface CliOptions {
   allowUnauthenticated: boolean;
   /** HTTP mode: largest accepted POST body. */
   maxBodyBytes: number;
+  /** HTTP mode: client sessions of all fronts together. */
+  maxSessions: number;
+  /** HTTP mode: a Streamable HTTP session with no connection open is closed after this long. */
+  sessionIdleMs: number;
+  /** HTTP mode: total of replay events kept, and of unsent stream data (each). */
+  maxBufferedBytes: number;
   /** Append every message crossing the proxy to this JSONL file. */
   record?: string;
   /** Reload when the config file changes (--no-watch: only on SIGHUP). */
@@ -79,6 +88,12 @@ Options:
   --allow-unauthenticated  HTTP mode: serve a non-loopback --host without MULTI_MCP_API_KEY (refused otherwise);
                            logged as a warning at every start. The admin API's write routes stay disabled
   --max-body BYTES         HTTP mode: largest accepted POST body (default: 4194304)
+  --max-sessions N         HTTP mode: client sessions of all fronts together; past it, 503 (default: 1000)
+  --session-idle MS        HTTP mode: close a Streamable HTTP session with no open connection after MS
+                           without a request (default: 1800000, 30 minutes)
+  --max-buffered-bytes BYTES
+                           HTTP mode: total of server→client events kept for replay (oldest dropped first),
+                           and total of data not yet sent to slow readers (the slowest cut) (default: 33554432)
   --record FILE            append every message crossing the proxy to FILE (JSONL transcript)
   --no-watch               do not reload when the config file changes (SIGHUP still reloads)
   --read-only-config       keep admin API changes (POST/DELETE /mcp_servers) out of the config file
@@ -134,6 +149,9 @@ export function parseCli(argv: string[]): CliOptions {
         'allow-host': { type: 'string', multiple: true },
         'allow-unauthenticated': { type: 'boolean' },
         'max-body': { type: 'string' },
+        'max-sessions': { type: 'string' },
+        'session-idle': { type: 'string' },
+        'max-buffered-bytes': { type: 'string' },
         record: { type: 'string' },
         'no-watch': { type: 'boolean' },
         'read-only-config': { type: 'boolean' },
@@ -207,6 +225,9 @@ export function parseCli(argv: string[]): CliOptions {
     allowHosts,
     allowUnauthenticated: values['allow-unauthenticated'] ?? false,
     maxBodyBytes: positiveInt('--max-body', values['max-body'], 4 * 1024 * 1024),
+    maxSessions: positiveInt('--max-sessions', values['max-sessions'], DEFAULT_MAX_SESSIONS),
+    sessionIdleMs: positiveInt('--session-idle', values['session-idle'], DEFAULT_SESSION_IDLE_MS),
+    maxBufferedBytes: positiveInt('--max-buffered-bytes', values['max-buffered-bytes'], DEFAULT_MAX_BUFFERED_BYTES),
     record: values.record,
     watch: !values['no-watch'],
     readOnlyConfig: values['read-only-config'] ?? false,

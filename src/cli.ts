@@ -19,6 +19,7 @@ import { ROUTABLE_CLIENT_CAPABILITIES } from './router/capabilities.js';
 import { Router } from './router/router.js';
 import { LiveConfig, reportConfigNotes } from './reload.js';
 import { serveStdioChannel } from './stdio-front.js';
+import { MAX_PEER_BACKLOG_BYTES } from './transports/backlog.js';
 import { ndjsonChannel } from './transports/ndjson.js';
 
 let recorder: FileRecorder | undefined;
@@ -51,7 +52,10 @@ function createRouter(opts: CliOptions, config: Config, observer: Observer): Rou
 
 /** Serves one client over stdin/stdout; stdin EOF or a signal stops everything. */
 function serveStdio(router: Router, opts: CliOptions, view: View): void {
-  const channel = ndjsonChannel(process.stdin, process.stdout, opts.maxMessageBytes);
+  const channel = ndjsonChannel(process.stdin, process.stdout, opts.maxMessageBytes, {
+    maxBytes: MAX_PEER_BACKLOG_BYTES,
+    onOverflow: (reason) => void shutdown(router, `the client ${reason}`),
+  });
   // Registered before the session's own close handler: shutdown must answer the requests in
   // flight before closing the session would cancel them silently.
   channel.reader.onClose(() => void shutdown(router, 'stdin closed'));
@@ -71,6 +75,9 @@ async function serveHttp(router: Router, opts: CliOptions, live: LiveConfig, obs
       allowedOrigins: opts.allowOrigins,
       allowedHosts: opts.allowHosts,
       maxBodyBytes: opts.maxBodyBytes,
+      maxSessions: opts.maxSessions,
+      sessionIdleMs: opts.sessionIdleMs,
+      maxBufferedBytes: opts.maxBufferedBytes,
       maxMessageBytes: opts.maxMessageBytes,
       liveConfig: live,
       observe: observability.httpOptions(opts.host),

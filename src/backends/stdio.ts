@@ -6,6 +6,7 @@ import spawn from 'cross-spawn';
 import type { ServerSpec } from '../config/spec.js';
 import { childEnv } from './child-env.js';
 import { backendOutput, log } from '../log.js';
+import { MAX_PEER_BACKLOG_BYTES } from '../transports/backlog.js';
 import { ndjsonChannel } from '../transports/ndjson.js';
 import type { BackendConnection, ConnectOptions } from './connection.js';
 
@@ -44,7 +45,13 @@ class StdioConnection implements BackendConnection {
     maxMessageBytes?: number,
   ) {
     this.pid = child.pid;
-    this.channel = ndjsonChannel(child.stdout!, child.stdin!, maxMessageBytes);
+    // A server that stops reading its stdin is restarted (its requests fail) rather than buffered for.
+    this.channel = ndjsonChannel(child.stdout!, child.stdin!, maxMessageBytes, {
+      maxBytes: MAX_PEER_BACKLOG_BYTES,
+      onOverflow: (reason) => {
+        if (!this.closing) this.lostCallback?.(reason);
+      },
+    });
     const lastError = pipeStderr(name, child);
     // EPIPE on a dead child's stdin is expected; the exit event reports the real cause.
     child.stdin!.on('error', () => {});

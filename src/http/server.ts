@@ -20,6 +20,8 @@ import { API_KEY_VARIABLE, MIN_API_KEY_LENGTH } from './exposure.js';
 import { bearerMatches, corsHeaders, hostAllowed, isLoopbackAddress, originAllowed, preflightHeaders, UNAUTHORIZED_HEADERS } from './security.js';
 import { LegacySseFront, MESSAGES_PATH, SSE_PATH } from './sse-front.js';
 import { DEFAULT_HEARTBEAT_MS } from './sse-stream.js';
+import { BacklogBudget, DEFAULT_MAX_BUFFERED_BYTES } from '../transports/backlog.js';
+import { EventBudget } from './event-log.js';
 import {
   DEFAULT_MAX_QUEUED_BYTES,
   DEFAULT_MAX_QUEUED_EVENTS,
@@ -52,7 +54,13 @@ export interface HttpServerOptions {
   liveConfig?: LiveConfig;
   /** The status page and /metrics (each route checks access itself), and per-front byte counts. */
   observe?: { routes: Array<[string, Record<string, ObserveHandler>]>; traffic?: FrontTraffic };
+  /** Client sessions of all fronts together; past it, opening one answers 503. */
+  maxSessions?: number;
+  /** Total of events kept for replay (all sessions) and, separately, of unsent stream data (all streams). */
+  maxBufferedBytes?: number;
 }
+
+export const DEFAULT_MAX_SESSIONS = 1000;
 
 export interface HttpServer {
   readonly server: Server;
@@ -64,6 +72,7 @@ export interface HttpServer {
 }
 
 const UPGRADE = { Upgrade: 'websocket' };
+const RETRY_LATER = { 'Retry-After': '5' };
 
 /** A view's endpoints: the root path of a front, then the view's name. */
 const VIEW_PATH = /^\/(mcp|sse|ws)\/([^/]+)\/?$/;
@@ -102,19 +111,41 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
   const checkHost = isLoopbackAddress(options.host) || allowedHosts.length > 0;
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const legacy = new LegacySseFront(router, { maxBodyBytes, heartbeatMs });
+  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+  const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  // One budget for what every stream and socket has not sent yet, one for the replay history.
+  const outputBudget = new BacklogBudget(maxBufferedBytes);
+  /** Why no session may be opened now, or undefined. */
+  const sessionsFull = () =>
+    router.sessionCount >= maxSessions
+      ? `multi-mcp is serving its maximum of ${maxSessions} client sessions (--max-sessions); try again later`
+      : undefined;
+  const legacy = new LegacySseFront(router, { maxBodyBytes, heartbeatMs, outputBudget });
   const streamable = new StreamableFront(router, {
     maxBodyBytes,
     heartbeatMs,
     sessionIdleMs: options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS,
     maxQueuedEvents: options.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_EVENTS,
     maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES,
+    eventBudget: new EventBudget(maxBufferedBytes),
+    outputBudget,
+    sessionsFull,
   });
-  const ws = new WsFront(router, { maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, heartbeatMs });
+  const ws = new WsFront(router, { maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, heartbeatMs, outputBudget });
   const admin = new AdminApi(router, maxBodyBytes, options.liveConfig);
 
   const exact = new Map<string, Route>([
-    [SSE_PATH, { methods: { GET: ({ req, res, view }) => legacy.open(req, res, view) } }],
+    [
+      SSE_PATH,
+      {
+        methods: {
+          GET: ({ req, res, view }) => {
+            const full = sessionsFull();
+            return full ? sendError(res, 503, full, RETRY_LATER) : legacy.open(req, res, view);
+          },
+        },
+      },
+    ],
     [MESSAGES_PATH, { methods: { POST: ({ req, res, url }) => legacy.post(req, res, url) } }],
     [
       MCP_PATH,
@@ -221,6 +252,8 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
     if (pathname !== WS_PATH && (viewed?.front !== WS_PATH || !viewed.view)) {
       return rejectUpgrade(socket, 404, unknownViewMessage(pathname) ?? `no WebSocket endpoint at ${pathname}`);
     }
+    const full = sessionsFull();
+    if (full) return rejectUpgrade(socket, 503, full, RETRY_LATER);
     options.observe?.traffic?.note(req.socket, pathname);
     ws.upgrade(req, socket, head, viewed?.view);
   }

@@ -13,6 +13,7 @@ import { PushReader } from '../transports/push-reader.js';
 import { sendEmpty, sendRpcError } from './respond.js';
 import { SseStream } from './sse-stream.js';
 import { adoptTraceHeaders } from '../observe/trace.js';
+import type { BacklogBudget } from '../transports/backlog.js';
 
 export const SSE_PATH = '/sse';
 export const MESSAGES_PATH = '/messages';
@@ -40,6 +41,8 @@ interface LegacySession {
 export interface LegacySseOptions {
   maxBodyBytes: number;
   heartbeatMs: number;
+  /** Shared by every stream of the server: the total of unsent stream data. */
+  outputBudget?: BacklogBudget;
 }
 
 export class LegacySseFront {
@@ -57,7 +60,7 @@ export class LegacySseFront {
   /** GET /sse, or /sse/NAME with its `view` */
   open(_req: IncomingMessage, res: ServerResponse, view?: View): void {
     const id = randomUUID();
-    const stream = new SseStream(res, this.options.heartbeatMs);
+    const stream = new SseStream(res, this.options.heartbeatMs, {}, this.options.outputBudget);
     const reader = new PushReader();
     const channel = channelOf(reader, new SseWriter(stream));
     stream.send(`${MESSAGES_PATH}?sessionId=${id}`, 'endpoint');

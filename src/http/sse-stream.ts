@@ -1,23 +1,26 @@
 // One server-sent-events response: events, comment heartbeats (so idle proxies and load
 // balancers keep the connection), and a single close notification however it ends.
+// A client that reads slower than events come cannot make the proxy buffer without bound: its
+// stream is cut past MAX_PEER_BACKLOG_BYTES of unsent data, or past SLOW_PEER_BYTES while all
+// streams sharing the budget together hold more than it allows (a GET stream can resume with
+// Last-Event-ID).
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { log } from '../log.js';
+import { BacklogBudget } from '../transports/backlog.js';
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
-/**
- * A client that reads slower than events come cannot make the proxy buffer without bound: past
- * this much unsent data its stream is cut (a GET stream can resume with Last-Event-ID).
- */
-export const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
 export class SseStream {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly closeCallbacks: (() => void)[] = [];
   private isClosed = false;
+  private readonly unregister: () => void;
 
   constructor(
     private readonly res: ServerResponse,
     heartbeatMs: number,
     headers: OutgoingHttpHeaders = {},
+    private readonly budget = new BacklogBudget(),
   ) {
     res.writeHead(200, {
       ...headers,
@@ -29,6 +32,7 @@ export class SseStream {
     res.flushHeaders();
     this.heartbeat = setInterval(() => this.comment('ping'), heartbeatMs);
     this.heartbeat.unref();
+    this.unregister = budget.register(() => res.writableLength);
     res.on('close', () => this.markClosed());
   }
 
@@ -64,7 +68,11 @@ export class SseStream {
 
   private write(text: string): void {
     this.res.write(text);
-    if (this.res.writableLength > MAX_BUFFERED_BYTES) this.res.destroy(new Error('SSE client reads too slowly'));
+    if (this.budget.tooFarBehind(this.res.writableLength)) {
+      log.warn(`cutting an SSE stream whose client reads too slowly (${this.res.writableLength} bytes unsent)`);
+      this.res.destroy(new Error('SSE client reads too slowly'));
+      this.markClosed(); // now, not when the socket says so: nothing more is written to it
+    }
   }
 
   end(): void {
@@ -76,6 +84,7 @@ export class SseStream {
   private markClosed(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.unregister();
     clearInterval(this.heartbeat);
     for (const callback of this.closeCallbacks.splice(0)) callback();
   }

@@ -8,6 +8,7 @@ import { classify, ErrorCode, idOf, type JsonRpcRequest } from '../../protocol/j
 import { Method, Notification } from '../../protocol/mcp.js';
 import { isSupportedVersion, SUPPORTED_PROTOCOL_VERSIONS } from '../../protocol/versions.js';
 import type { View } from '../discovery/view.js';
+import { log } from '../log.js';
 import type { Router } from '../router/router.js';
 import { readJsonBody, rejectBody } from './body.js';
 import { sendEmpty, sendRpcError } from './respond.js';
@@ -24,6 +25,8 @@ export interface StreamableOptions extends StreamableSessionOptions {
   maxBodyBytes: number;
   /** A session with no open connection is closed after this long without a request. */
   sessionIdleMs: number;
+  /** Why no session may be opened now (503), or undefined. */
+  sessionsFull?: () => string | undefined;
 }
 
 export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
@@ -127,6 +130,11 @@ export class StreamableFront {
       }
       return undefined;
     }
+    const full = this.options.sessionsFull?.();
+    if (full) {
+      sendRpcError(res, 503, null, ErrorCode.InternalError, full, { 'Retry-After': '5' });
+      return undefined;
+    }
     const id = randomUUID(); // crypto-random: the id is the session's only credential besides the API key
     const session = new StreamableSession(id, this.options, () => this.sessions.delete(id));
     session.client = this.router.openSession(session.channel, id, view, 'streamable-http');
@@ -160,7 +168,10 @@ export class StreamableFront {
   private closeIdle(): void {
     const cutoff = Date.now() - this.options.sessionIdleMs;
     for (const session of [...this.sessions.values()]) {
-      if (session.idle && session.lastActivity < cutoff) this.router.closeSession(session.client, 'session idle timeout');
+      if (session.idle && session.lastActivity < cutoff) {
+        log.debug(`Streamable HTTP session ${session.id} idle for ${this.options.sessionIdleMs} ms (--session-idle): closed`);
+        this.router.closeSession(session.client, 'session idle timeout');
+      }
     }
   }
 }

@@ -12,7 +12,8 @@ import { ErrorCode, errorResponse, isValidId, type JsonRpcId, type JsonRpcRespon
 import type { ClientSession } from '../router/session.js';
 import { channelOf, McpWriter, type MessageChannel } from '../transports/channel.js';
 import type { Accepts } from './accept.js';
-import { EventLog } from './event-log.js';
+import type { BacklogBudget } from '../transports/backlog.js';
+import { EventLog, type EventBudget } from './event-log.js';
 import { PushReader } from '../transports/push-reader.js';
 import { SseStream } from './sse-stream.js';
 
@@ -20,6 +21,10 @@ export interface StreamableSessionOptions {
   heartbeatMs: number;
   maxQueuedEvents: number;
   maxQueuedBytes: number;
+  /** Shared by every session: the total of events kept for replay. */
+  eventBudget?: EventBudget;
+  /** Shared by every stream of the server: the total of unsent stream data. */
+  outputBudget?: BacklogBudget;
 }
 
 interface PendingPost {
@@ -32,8 +37,8 @@ interface PendingPost {
   /** Its SSE stream's event ids are `<key>.<n>` (2025-11-25 clients). */
   key?: string;
   seq: number;
-  /** Paused: what came since, kept for the GET that resumes it; `answered` once the answer is in. */
-  paused?: { events: { seq: number; text: string }[]; answered: boolean };
+  /** Paused: what came since (bounded like the GET stream's history), kept for the GET that resumes it; `answered` once the answer is in. */
+  paused?: { log: EventLog; answered: boolean };
 }
 
 /** How long a client waits before resuming a paused stream (the SSE `retry` field). */
@@ -80,7 +85,7 @@ export class StreamableSession {
     private readonly options: StreamableSessionOptions,
     private readonly onEnded: () => void,
   ) {
-    this.events = new EventLog(options.maxQueuedEvents, options.maxQueuedBytes);
+    this.events = new EventLog(options.maxQueuedEvents, options.maxQueuedBytes, options.eventBudget);
     this.channel = channelOf(this.reader, new StreamableWriter(this));
   }
 
@@ -139,8 +144,8 @@ export class StreamableSession {
 
   /** One event on a POST's stream (kept while the stream is paused). */
   private onPost(post: PendingPost, text: string): void {
+    if (post.paused) return void (post.seq = post.paused.log.append(text).id);
     const seq = ++post.seq;
-    if (post.paused) return void post.paused.events.push({ seq, text });
     this.streamOf(post).send(text, 'message', post.key === undefined ? undefined : `${post.key}.${seq}`);
   }
 
@@ -150,13 +155,15 @@ export class StreamableSession {
     if (!post?.accepts.sse || post.paused) return;
     this.streamOf(post); // primed, so the client has an id to resume from
     if (post.key === undefined) return; // a client before 2025-11-25 cannot resume: its stream stays open
-    post.paused = { events: [], answered: false };
+    const { maxQueuedEvents, maxQueuedBytes, eventBudget } = this.options;
+    post.paused = { log: new EventLog(maxQueuedEvents, maxQueuedBytes, eventBudget, post.seq), answered: false };
     if (this.paused.size >= MAX_PAUSED) this.forgetPaused(this.paused.values().next().value!);
     this.paused.set(post.key, post);
     post.stream!.end();
   }
 
   private forgetPaused(post: PendingPost): void {
+    post.paused?.log.clear();
     this.paused.delete(post.key!);
     if (this.posts.get(post.id) === post) this.posts.delete(post.id);
   }
@@ -184,7 +191,7 @@ export class StreamableSession {
 
   private streamOf(post: PendingPost): SseStream {
     if (post.stream) return post.stream;
-    post.stream = new SseStream(post.res, this.options.heartbeatMs, post.headers);
+    post.stream = new SseStream(post.res, this.options.heartbeatMs, post.headers, this.options.outputBudget);
     // SEP-1699 (2025-11-25): a priming event gives the client an id to resume from, and a retry time.
     if (this.client?.protocolVersion === '2025-11-25') {
       post.key = `p${this.nextStreamKey++}`;
@@ -209,7 +216,7 @@ export class StreamableSession {
     const [key, after] = lastEventId?.split('.') ?? [];
     const paused = key === undefined ? undefined : this.paused.get(key);
     if (paused) return this.resumePost(paused, res, Number(after));
-    const stream = new SseStream(res, this.options.heartbeatMs);
+    const stream = new SseStream(res, this.options.heartbeatMs, {}, this.options.outputBudget);
     const previous = this.getStream;
     this.getStream = stream;
     previous?.end();
@@ -226,12 +233,13 @@ export class StreamableSession {
 
   /** A GET resuming a paused POST stream: what it missed after `after`, then the rest of it. */
   private resumePost(post: PendingPost, res: ServerResponse, after: number): void {
-    const { events, answered } = post.paused!;
+    const { log, answered } = post.paused!;
     this.paused.delete(post.key!);
     post.paused = undefined;
     post.res = res;
-    post.stream = new SseStream(res, this.options.heartbeatMs);
-    for (const event of events) if (!(event.seq <= after)) post.stream.send(event.text, 'message', `${post.key}.${event.seq}`);
+    post.stream = new SseStream(res, this.options.heartbeatMs, {}, this.options.outputBudget);
+    for (const event of log.after(Number.isFinite(after) ? after : -1)) post.stream.send(event.text, 'message', `${post.key}.${event.id}`);
+    log.clear();
     if (answered) return post.stream.end();
     res.on('close', () => {
       if (this.posts.get(post.id) === post && !post.paused) this.posts.delete(post.id);
@@ -249,7 +257,9 @@ export class StreamableSession {
     }
     this.getStream?.end();
     this.getStream = undefined;
+    for (const post of this.paused.values()) post.paused?.log.clear();
     this.paused.clear();
+    this.events.clear();
     this.onEnded();
   }
 }

@@ -8,6 +8,7 @@ import { errorMessage, log } from '../log.js';
 import type { View } from '../discovery/view.js';
 import type { Router } from '../router/router.js';
 import type { ClientSession } from '../router/session.js';
+import type { BacklogBudget } from '../transports/backlog.js';
 import { MCP_SUBPROTOCOL, wsChannel } from '../transports/ws.js';
 
 export const WS_PATH = '/ws';
@@ -16,6 +17,8 @@ export interface WsOptions {
   maxMessageBytes: number;
   /** Ping interval; a client that did not answer the previous ping is dropped. */
   heartbeatMs: number;
+  /** Shared by every stream of the server: the total of unsent data. */
+  outputBudget?: BacklogBudget;
 }
 
 /** Refuses an upgrade with a plain HTTP answer (the socket has not become a WebSocket). */
@@ -85,7 +88,7 @@ export class WsFront {
   }
 
   private connected(ws: WebSocket, view: View | undefined): void {
-    const channel = wsChannel(ws, this.options.maxMessageBytes);
+    const channel = wsChannel(ws, this.options.maxMessageBytes, this.options.outputBudget);
     const client = this.router.openSession(channel, undefined, view, 'ws');
     const entry = { client, alive: true };
     this.clients.set(ws, entry);

@@ -53,7 +53,14 @@ export class FileRecorder implements Recorder {
   record(dir: Direction, peer: string, msg: unknown, rel?: JsonRpcId): void {
     const t = Math.round((performance.now() - this.start) * 1000) / 1000;
     const line: TranscriptLine = rel === undefined ? { t, dir, peer, msg } : { t, dir, peer, msg, rel };
-    this.out.write(`${JSON.stringify(line)}\n`);
+    let text: string;
+    try {
+      text = JSON.stringify(line);
+    } catch (e) {
+      // Too deep to serialize: the line says so instead of failing the send it records.
+      text = JSON.stringify({ ...line, msg: { unserializable: errorMessage(e) } });
+    }
+    this.out.write(`${text}\n`);
   }
 
   close(): Promise<void> {

@@ -671,13 +671,14 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
       for (const [id, entry] of link.pending) {
         if (entry.deadline > now) continue;
         link.pending.delete(id);
+        const unsent = link.connection.channel.writer.unsend(id); // a server not reading never got it: free it
         const timeoutMs = entry.kind === 'internal' ? entry.timeoutMs : link.backend.requestTimeoutMs;
         const message = `server "${link.backend.name}" did not answer ${entry.method} within ${formatDuration(timeoutMs)}`;
         if (entry.kind === 'internal') {
           entry.reject(new Error(message));
           continue;
         }
-        this.toBackend(link, notification(Notification.cancelled, { requestId: id, reason: 'timeout' }));
+        if (!unsent) this.toBackend(link, notification(Notification.cancelled, { requestId: id, reason: 'timeout' }));
         this.fail(entry, ErrorCode.RequestTimeout, message);
       }
     }

@@ -6,6 +6,7 @@ import type { Message } from 'vscode-jsonrpc/node';
 import { ErrorCode, errorResponse, notification, resultResponse, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
 import { CancelledParams, CompleteParams, describeZodError, InitializeParams, ListKinds, LoggingLevels, Method, Notification, SetLevelParams, type ListKind } from '../../protocol/mcp.js';
 import { MetaKey, ModernMethod, ModernNotification, REMOVED_METHODS, type Envelope } from '../../protocol/modern.js';
+import { initializeParamsProblem } from '../../protocol/limits.js';
 import { negotiateVersion } from '../../protocol/versions.js';
 import type { Backend, BackendOptions, ClientInfo } from '../backends/backend.js';
 import { Registry } from '../backends/registry.js';
@@ -275,6 +276,8 @@ export class Router {
   }
 
   private async initialize(session: ClientSession, msg: JsonRpcRequest): Promise<void> {
+    const tooLarge = initializeParamsProblem(msg.params);
+    if (tooLarge) return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Invalid params: ${tooLarge}`));
     const parsed = InitializeParams.safeParse(msg.params);
     if (!parsed.success) {
       return session.send(errorResponse(msg.id, ErrorCode.InvalidParams, `Invalid params: ${describeZodError(parsed.error)}`));

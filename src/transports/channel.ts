@@ -152,6 +152,15 @@ export abstract class McpWriter extends AbstractMessageWriter implements Message
    * transport with per-request streams (Streamable HTTP) pauses that one too. Others ignore it.
    */
   pause(_relatedRequestId: JsonRpcId): void {}
+
+  /**
+   * Takes back a request this writer still holds unsent (its deadline passed, it was cancelled):
+   * true means the peer will never see it. Writers that hand every message on at once hold nothing.
+   */
+  unsend(_id: JsonRpcId): boolean {
+    return false;
+  }
+
   abstract end(): void;
 
   write(msg: Message): Promise<void> {

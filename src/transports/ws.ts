@@ -1,6 +1,10 @@
 // One JSON-RPC message per WebSocket text frame, on either end (our /ws front, ws:// backends).
+// A peer that stops reading is cut once its unsent data passes the backlog bounds (backlog.ts):
+// a client's session ends, a backend is reconnected.
 import type { RawData, WebSocket } from 'ws';
 import { ErrorCode } from '../../protocol/jsonrpc.js';
+import { log } from '../log.js';
+import { BacklogBudget } from './backlog.js';
 import { channelOf, DEFAULT_MAX_MESSAGE_BYTES, McpReader, McpWriter, type MessageChannel } from './channel.js';
 
 export const MCP_SUBPROTOCOL = 'mcp';
@@ -31,9 +35,16 @@ class WsReader extends McpReader {
 }
 
 class WsWriter extends McpWriter {
-  constructor(private readonly socket: WebSocket) {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly budget: BacklogBudget,
+  ) {
     super();
-    socket.on('close', () => this.fireClose());
+    const unregister = budget.register(() => socket.bufferedAmount);
+    socket.on('close', () => {
+      unregister();
+      this.fireClose();
+    });
   }
 
   sendText(text: string): void {
@@ -41,6 +52,10 @@ class WsWriter extends McpWriter {
     this.socket.send(text, (err) => {
       if (err) this.fireError(err, undefined, ++this.errorCount);
     });
+    if (this.budget.tooFarBehind(this.socket.bufferedAmount)) {
+      log.warn(`cutting a WebSocket peer that reads too slowly (${this.socket.bufferedAmount} bytes unsent)`);
+      this.socket.terminate();
+    }
   }
 
   end(): void {
@@ -48,6 +63,7 @@ class WsWriter extends McpWriter {
   }
 }
 
-export function wsChannel(socket: WebSocket, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): MessageChannel {
-  return channelOf(new WsReader(socket, maxMessageBytes), new WsWriter(socket));
+/** `budget`: shared with other peers (the /ws front), or the peer's own bound only. */
+export function wsChannel(socket: WebSocket, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES, budget = new BacklogBudget()): MessageChannel {
+  return channelOf(new WsReader(socket, maxMessageBytes), new WsWriter(socket, budget));
 }

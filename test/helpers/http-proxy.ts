@@ -1,10 +1,11 @@
 // The real proxy (dist/src/cli.js) in HTTP mode as a child process, on 127.0.0.1 port 0: the
 // port is read from its "listening on http://…" log line. stop() sends SIGTERM, waits (bounded),
 // then SIGKILLs whatever is left of it and of every process it had below it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Reaper } from './process-tree.js';
 import { CLI } from './proxy-process.js';
 import { PATIENCE_MS, waitFor } from './wait.js';
@@ -18,7 +19,13 @@ export interface HttpProxyOptions {
   args?: string[];
   /** Extra environment (MULTI_MCP_API_KEY is never inherited from the test's own environment). */
   env?: Record<string, string>;
+  /** Another build of the proxy (e.g. an older one, to measure before and after). */
+  cli?: string;
+  /** Load gc-probe.ts into the proxy, so memory() can report what it holds after a full GC. */
+  gcProbe?: boolean;
 }
+
+const GC_PROBE = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'gc-probe.js')).href;
 
 export interface HttpProxy {
   /** http://127.0.0.1:<port> */
@@ -29,6 +36,8 @@ export interface HttpProxy {
   stderr(): string;
   /** Waits (bounded) until the proxy's stderr matches. */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<unknown>;
+  /** With gcProbe: the proxy's process.memoryUsage() right after full garbage collections. */
+  memory(): Promise<NodeJS.MemoryUsage>;
   /** True once the proxy process has exited. */
   exited(): boolean;
   exitCode(): number | null;
@@ -41,8 +50,9 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   if (dir) writeFileSync(config, JSON.stringify({ mcpServers: options.servers ?? {} }, null, 2));
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   if (!options.env?.MULTI_MCP_API_KEY) delete env.MULTI_MCP_API_KEY;
-  const args = [CLI, '--transport', 'http', '--host', '127.0.0.1', '--port', '0', '--config', config, '--log-level', 'info'];
-  const stdio: ['ignore', 'ignore', 'pipe'] = ['ignore', 'ignore', 'pipe'];
+  const nodeFlags = options.gcProbe ? ['--expose-gc', '--import', GC_PROBE] : [];
+  const args = [...nodeFlags, options.cli ?? CLI, '--transport', 'http', '--host', '127.0.0.1', '--port', '0', '--config', config, '--log-level', 'info'];
+  const stdio: StdioOptions = options.gcProbe ? ['ignore', 'ignore', 'pipe', 'ipc'] : ['ignore', 'ignore', 'pipe'];
   const child: ChildProcess = spawn(process.execPath, [...args, ...(options.args ?? [])], { stdio, env });
   let stderr = '';
   child.stderr!.setEncoding('utf8');
@@ -89,10 +99,23 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     configFile: config,
     stderr: () => stderr,
     waitForLog: (pattern, timeoutMs = PATIENCE_MS) => waitFor(() => pattern.test(stderr), `proxy log ${pattern}`, timeoutMs, 10),
+    memory: () => memoryOf(child),
     exited: () => exited,
     exitCode: () => exitCode,
     stop,
   };
+}
+
+function memoryOf(child: ChildProcess): Promise<NodeJS.MemoryUsage> {
+  return new Promise((resolve, reject) => {
+    if (!child.connected) return reject(new Error('the proxy was not started with gcProbe, or has exited'));
+    const timer = setTimeout(() => reject(new Error('no memory report from the proxy within 30 s')), 30_000);
+    child.once('message', (usage) => {
+      clearTimeout(timer);
+      resolve(usage as NodeJS.MemoryUsage);
+    });
+    child.send('gc');
+  });
 }
 
 /** Waits until the proxy has tried to start every configured backend ("N of M servers ready"). */
