@@ -4,6 +4,7 @@ import { DISCOVERY_MODES, type DiscoveryMode } from './config/discovery.js';
 import { normalizeAllowedHost, normalizeOrigin } from './http/security.js';
 import { DEFAULT_MAX_SESSIONS } from './http/server.js';
 import { DEFAULT_SESSION_IDLE_MS } from './http/streamable-front.js';
+import { DEFAULT_STARTUP_GRACE_MS } from './router/startup.js';
 import { DEFAULT_MAX_BUFFERED_BYTES } from './transports/backlog.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log.js';
 
@@ -23,6 +24,8 @@ export interface CliOptions {
   metricsToolLabels: boolean;
   requestTimeoutMs: number;
   connectTimeoutMs: number;
+  /** The longest start-up waits for slow backends before answering clients. */
+  startupGraceMs: number;
   pageSize?: number;
   maxMessageBytes: number;
   /** HTTP mode: browser origins allowed besides localhost (normalized), or "*". */
@@ -77,6 +80,8 @@ Options:
   --metrics-tool-labels    add a tool label to request metrics (one series per tool: mind the cardinality)
   --request-timeout MS     per-request timeout towards backends (default: 60000)
   --connect-timeout MS     connect + initialize timeout per backend at start (default: 30000)
+  --startup-grace MS       start-up is over once every backend is ready or failed, or MS after the last one
+                           was and others are still starting; those join later with list_changed (default: 3000)
   --page-size N            paginate merged lists to clients, N items per page (default: no pagination)
   --max-message-size BYTES largest accepted message (default: 16777216)
   --allow-origin ORIGIN    HTTP mode: also accept browser requests from ORIGIN, e.g. https://app.example.com
@@ -143,6 +148,7 @@ export function parseCli(argv: string[]): CliOptions {
         'metrics-tool-labels': { type: 'boolean' },
         'request-timeout': { type: 'string' },
         'connect-timeout': { type: 'string' },
+        'startup-grace': { type: 'string' },
         'page-size': { type: 'string' },
         'max-message-size': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
@@ -219,6 +225,7 @@ export function parseCli(argv: string[]): CliOptions {
     metricsToolLabels: values['metrics-tool-labels'] ?? false,
     requestTimeoutMs: positiveInt('--request-timeout', values['request-timeout'], 60_000),
     connectTimeoutMs: positiveInt('--connect-timeout', values['connect-timeout'], 30_000),
+    startupGraceMs: positiveInt('--startup-grace', values['startup-grace'], DEFAULT_STARTUP_GRACE_MS),
     pageSize: positiveInt('--page-size', values['page-size']),
     maxMessageBytes: positiveInt('--max-message-size', values['max-message-size'], 16 * 1024 * 1024),
     allowOrigins,

@@ -36,6 +36,7 @@ function createRouter(opts: CliOptions, config: Config, observer: Observer): Rou
     recorder,
     naming: { separator, namespace },
     connectTimeoutMs: opts.connectTimeoutMs,
+    startupGraceMs: opts.startupGraceMs,
     requestTimeoutMs: opts.requestTimeoutMs,
     maxRequestMs: Math.max(10 * opts.requestTimeoutMs, 600_000),
     maxMessageBytes: opts.maxMessageBytes,

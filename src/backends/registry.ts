@@ -59,16 +59,17 @@ export class Registry {
   }
 
   /**
-   * Starts every registered backend at once; resolves when all have become ready or failed, so
-   * start-up takes as long as the slowest backend, not the sum. A failure leaves only that one out.
-   * `perClient`: false makes per-client servers idle once listed (HTTP mode: each session starts its own).
+   * Starts every registered backend at once, so start-up takes as long as the slowest backend, not
+   * the sum; one promise per backend, settled when it is ready or has failed. `perClient`: false
+   * makes per-client servers idle once listed (HTTP mode: each session starts its own).
    */
-  async startAll(clientCapabilities: Record<string, unknown>, clientInfo?: ClientInfo, perClient = true): Promise<void> {
+  startAll(clientCapabilities: Record<string, unknown>, clientInfo?: ClientInfo, perClient = true): Promise<void>[] {
     const all = [...this.backends.values()];
     this.idlePerClient = !perClient;
     for (const b of all) b.idleWhenReady = !perClient && b.spec.session === 'per-client';
-    await Promise.allSettled(all.map((b) => b.start(clientCapabilities, true, clientInfo)));
+    return all.map((b) => b.start(clientCapabilities, true, clientInfo));
   }
+
 
   /** Adds and starts a backend; one that fails to start is stopped and not kept. */
   async add(spec: ServerSpec, clientCapabilities: Record<string, unknown>, clientInfo?: ClientInfo): Promise<Backend> {

@@ -1,6 +1,7 @@
 // A backend as a child process speaking NDJSON on stdin/stdout.
 // The child runs in its own process group so that stopping it takes its children too, and a
-// terminal's Ctrl-C reaches only the proxy, which then stops the children in order.
+// terminal's Ctrl-C reaches only the proxy, which then stops the children in order. The watchdog
+// knows every group, for the case where the proxy dies without stopping them.
 import type { ChildProcess } from 'node:child_process';
 import spawn from 'cross-spawn';
 import type { ServerSpec } from '../config/spec.js';
@@ -9,6 +10,7 @@ import { backendOutput, log } from '../log.js';
 import { MAX_PEER_BACKLOG_BYTES } from '../transports/backlog.js';
 import { ndjsonChannel } from '../transports/ndjson.js';
 import type { BackendConnection, ConnectOptions } from './connection.js';
+import { watchdog } from './watchdog.js';
 
 export const STOP_GRACE_MS = 2000;
 
@@ -26,6 +28,7 @@ export function connectStdio(spec: ServerSpec, options: ConnectOptions): Promise
     child.once('error', fail);
     child.once('spawn', () => {
       child.off('error', fail);
+      if (child.pid !== undefined) watchdog()?.watch(child.pid);
       resolve(new StdioConnection(spec.name, child, options.maxMessageBytes));
     });
   });
@@ -37,6 +40,7 @@ class StdioConnection implements BackendConnection {
   readonly pid: number | undefined;
   private lostCallback: ((reason: string) => void) | undefined;
   private closing = false;
+  private stopping: Promise<void> | undefined;
   private readonly exited: Promise<void>;
 
   constructor(
@@ -72,20 +76,50 @@ class StdioConnection implements BackendConnection {
     this.lostCallback = callback;
   }
 
-  async close(): Promise<void> {
-    if (this.closing) return this.exited;
+  close(): Promise<void> {
+    this.stopping ??= this.stop();
+    return this.stopping;
+  }
+
+  private async stop(): Promise<void> {
     this.closing = true;
     const { child } = this;
-    if (child.exitCode !== null || child.signalCode !== null) {
-      killGroup(child, 'SIGTERM'); // leftover grandchildren, if any
-      return;
+    if (child.exitCode === null && child.signalCode === null) {
+      this.channel.close();
+      if (!(await exitsWithin(this.exited, STOP_GRACE_MS))) {
+        killGroup(child, 'SIGTERM');
+        if (!(await exitsWithin(this.exited, STOP_GRACE_MS))) {
+          killGroup(child, 'SIGKILL');
+          await this.exited;
+        }
+      }
     }
-    this.channel.close();
-    if (await exitsWithin(this.exited, STOP_GRACE_MS)) return killGroup(child, 'SIGTERM');
-    killGroup(child, 'SIGTERM');
-    if (await exitsWithin(this.exited, STOP_GRACE_MS)) return;
-    killGroup(child, 'SIGKILL');
-    await this.exited;
+    reapGroup(child);
+  }
+}
+
+/**
+ * The server is gone; what it started in its group may not be (children that ignore stdin EOF or
+ * SIGTERM): SIGTERM now, SIGKILL after the grace if any is left. Not awaited: if the proxy exits
+ * first, the watchdog, which still lists the group, finishes the job.
+ */
+function reapGroup(child: ChildProcess): void {
+  const pgid = child.pid;
+  if (pgid === undefined || process.platform === 'win32') return;
+  if (!groupAlive(pgid)) return watchdog()?.unwatch(pgid);
+  killGroup(child, 'SIGTERM');
+  setTimeout(() => {
+    if (groupAlive(pgid)) killGroup(child, 'SIGKILL');
+    watchdog()?.unwatch(pgid);
+  }, STOP_GRACE_MS).unref();
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -26,6 +26,7 @@ import { completeResult, discoverResult, filterKeyOf, honouredFilter, listHints 
 import { isSealedState } from './request-state.js';
 import { systemClock, type Clock } from './clock.js';
 import { Exchange } from './exchange.js';
+import { DEFAULT_STARTUP_GRACE_MS, settledWithin } from './startup.js';
 import type { NamingOptions } from './names.js';
 import { ClientSession } from './session.js';
 
@@ -42,6 +43,8 @@ export interface RouterOptions extends Omit<BackendOptions, 'host' | 'clock'> {
   discoveryMode?: DiscoveryMode;
   /** Sees calls, sessions and backend state changes (metrics, status page). */
   observer?: Observer;
+  /** Start-up waits at most this long for slow backends (see startup.ts); default DEFAULT_STARTUP_GRACE_MS. */
+  startupGraceMs?: number;
 }
 
 /** How backends are started: with one client's capabilities and identity (stdio), or for every client (HTTP). */
@@ -110,12 +113,16 @@ export class Router {
     if (this.startup) return this.startup;
     this.startCapabilities = clientCapabilities;
     this.startClientInfo = how.clientInfo;
-    this.startup = this.registry.startAll(clientCapabilities, how.clientInfo, how.perClient ?? true).then(() => {
+    const starting = this.registry.startAll(clientCapabilities, how.clientInfo, how.perClient ?? true);
+    const grace = this.options.startupGraceMs ?? DEFAULT_STARTUP_GRACE_MS;
+    this.startup = settledWithin(starting, grace, this.options.clock ?? systemClock).then(() => {
       this.started = true;
       this.views.baseline();
       const all = [...this.registry.list()];
       const ready = all.filter((b) => b.listed).length;
-      log.info(`${ready} of ${all.length} servers ready; ${this.catalog.list('tools').length} tools exposed`);
+      const late = all.filter((b) => b.state === 'starting').map((b) => `"${b.name}"`);
+      const joining = late.length > 0 ? ` (still starting ${grace} ms after the last one settled, will join when ready: ${late.join(', ')})` : '';
+      log.info(`${ready} of ${all.length} servers ready; ${this.catalog.list('tools').length} tools exposed${joining}`);
     });
     return this.startup;
   }
