@@ -7,6 +7,8 @@ import { DEFAULT_SESSION_IDLE_MS } from './http/streamable-front.js';
 import { DEFAULT_STARTUP_GRACE_MS } from './router/startup.js';
 import { DEFAULT_MAX_BUFFERED_BYTES } from './transports/backlog.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log.js';
+import { splitCommand } from './oauth/opener.js';
+import { CALLBACK_PATH } from './oauth/redirect.js';
 
 export interface CliOptions {
   /** serve (default), or `multi-mcp tools`: print what the tool definitions cost, then exit. */
@@ -54,12 +56,19 @@ export interface CliOptions {
   view?: string;
   /** `tools --json` */
   json: boolean;
+  /** Where sign-in tokens are kept (default: the user's state directory). */
+  oauthStore?: string;
+  /** Opens sign-in links instead of the platform opener; the link is its last argument. */
+  oauthOpenCommand?: string;
+  /** HTTP mode: the redirect URI browsers return to after sign-in. */
+  oauthRedirectUrl?: string;
   help: boolean;
   version: boolean;
 }
 
 export const USAGE = `Usage: multi-mcp [options]
        multi-mcp tools [--view NAME] [--json] [options]
+       multi-mcp auth login|status|logout [SERVER] [--config PATH] [--oauth-store DIR] [--oauth-open-command CMD]
 
 One MCP server in front of many: spawns or connects the servers in mcp.json and routes between them.
 \`multi-mcp tools\` starts the servers, prints the number and size (bytes, ~tokens) of their tool
@@ -107,8 +116,18 @@ Options:
                            call_tool (default: the config's toolDiscovery.mode, else all)
   --view NAME              stdio mode and \`tools\`: serve the view NAME of the config's "views"
   --json                   \`tools\`: print JSON
+  --oauth-store DIR        where sign-in tokens are kept, owner-only
+                           (default: the user's state directory, e.g. ~/.local/state/multi-mcp/oauth)
+  --oauth-open-command CMD open sign-in links with CMD (the link is its last argument) instead of the browser
+  --oauth-redirect-url URL HTTP mode: where browsers return after sign-in
+                           (default: http://HOST:PORT/oauth/callback of this proxy)
   -h, --help               show this help
   -v, --version            show the version
+
+Commands (servers that need sign-in, see docs/oauth.md):
+  auth login SERVER        sign in to SERVER now (opens the browser, waits for the redirect)
+  auth status              show which remote servers are signed in
+  auth logout SERVER       forget SERVER's tokens and client registration
 
 Environment:
   MULTI_MCP_API_KEY        HTTP mode: require "Authorization: Bearer <key>" on every route but /health.
@@ -164,6 +183,9 @@ export function parseCli(argv: string[]): CliOptions {
         'tool-discovery': { type: 'string' },
         view: { type: 'string' },
         json: { type: 'boolean' },
+        'oauth-store': { type: 'string' },
+        'oauth-open-command': { type: 'string' },
+        'oauth-redirect-url': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -173,7 +195,7 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const [first, ...extra] = positionals;
   if ((first !== undefined && first !== 'tools') || extra.length > 0) {
-    throw new UsageError(`unexpected argument "${first === 'tools' ? extra[0] : first}" (the only command is "tools")`);
+    throw new UsageError(`unexpected argument "${first === 'tools' ? extra[0] : first}" (the commands are "tools" and "auth")`);
   }
   const command = first === 'tools' ? 'tools' : 'serve';
   const toolDiscovery = values['tool-discovery'] as DiscoveryMode | undefined;
@@ -241,6 +263,9 @@ export function parseCli(argv: string[]): CliOptions {
     toolDiscovery,
     view: values.view,
     json: values.json ?? false,
+    oauthStore: values['oauth-store'],
+    oauthOpenCommand: openCommand(values['oauth-open-command']),
+    oauthRedirectUrl: redirectUrl(values['oauth-redirect-url']),
     help: values.help ?? false,
     version: values.version ?? false,
   };
@@ -252,4 +277,90 @@ function parseListen(flag: string, value: string, defaultHost: string): { host: 
   const port = m ? Number(m[2]) : NaN;
   if (!m || port > 65535) throw new UsageError(`${flag} must be PORT or HOST:PORT, e.g. 9464 or 0.0.0.0:9464, got "${value}"`);
   return { host: m[1] === undefined ? defaultHost : m[1].replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+function openCommand(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let words: string[];
+  try {
+    words = splitCommand(value);
+  } catch (e) {
+    throw new UsageError(`--oauth-open-command: ${(e as Error).message}`);
+  }
+  if (words.length === 0) throw new UsageError('--oauth-open-command must name a program');
+  return value;
+}
+
+function redirectUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--oauth-redirect-url must be an absolute URL, got "${value}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError('--oauth-redirect-url must be an http: or https: URL');
+  if (!url.pathname.endsWith(CALLBACK_PATH)) {
+    throw new UsageError(`--oauth-redirect-url must end in ${CALLBACK_PATH} (the route multi-mcp serves), got "${value}"`);
+  }
+  return value;
+}
+
+export type AuthAction = 'login' | 'status' | 'logout';
+
+export interface AuthCliOptions {
+  action: AuthAction;
+  server?: string;
+  config: string;
+  oauthStore?: string;
+  oauthOpenCommand?: string;
+  logLevel: LogLevel;
+}
+
+export const AUTH_USAGE = `Usage: multi-mcp auth login SERVER | auth status | auth logout SERVER [options]
+
+Signs in to remote servers ahead of time (tokens are kept in the store the proxy reads).
+
+Options:
+  --config PATH            config file (default: ./mcp.json)
+  --oauth-store DIR        token store (default: the user's state directory)
+  --oauth-open-command CMD open the sign-in link with CMD instead of the browser
+  --log-level LEVEL        silent|error|warn|info|debug (default: warn)
+`;
+
+/** `multi-mcp auth …` (argv after "auth"). */
+export function parseAuthCli(argv: string[]): AuthCliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        'oauth-store': { type: 'string' },
+        'oauth-open-command': { type: 'string' },
+        'log-level': { type: 'string' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [action, server, ...extra] = positionals;
+  if (action !== 'login' && action !== 'status' && action !== 'logout') {
+    throw new UsageError(action === undefined ? 'auth needs a command: login, status or logout' : `unknown auth command "${action}"; expected login, status or logout`);
+  }
+  if (action !== 'status' && server === undefined) throw new UsageError(`auth ${action} needs the name of a server from the config`);
+  if (extra.length > 0 || (action === 'status' && server !== undefined)) throw new UsageError(`unexpected argument "${extra[0] ?? server}"`);
+  const logLevel = (values['log-level'] ?? 'warn') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    action,
+    ...(server !== undefined ? { server } : {}),
+    config: values.config ?? 'mcp.json',
+    oauthStore: values['oauth-store'],
+    oauthOpenCommand: openCommand(values['oauth-open-command']),
+    logLevel,
+  };
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point: flags, config, wiring of the router to a front, signals. Nothing else.
 import * as path from 'node:path';
-import { parseCli, USAGE, UsageError, type CliOptions } from './cli-args.js';
+import { AUTH_USAGE, parseAuthCli, parseCli, USAGE, UsageError, type CliOptions } from './cli-args.js';
 import { ConfigError, parseConfig, readConfigText, type Config } from './config/index.js';
 import { watchConfigFile } from './config/watch.js';
 import { connect } from './connectors.js';
@@ -12,6 +12,7 @@ import { startHttpServer, type HttpServer } from './http/server.js';
 import { errorMessage, log, setLogFormat, setLogLevel } from './log.js';
 import type { Observer } from './observe/observer.js';
 import { Observability } from './observe/setup.js';
+import { OAuthManager } from './oauth/manager.js';
 import { PROXY_INFO } from './proxy-info.js';
 import { FileRecorder } from './record/recorder.js';
 import { DEFAULT_SEPARATOR, separatorIsStrict } from './router/names.js';
@@ -23,6 +24,7 @@ import { MAX_PEER_BACKLOG_BYTES } from './transports/backlog.js';
 import { ndjsonChannel } from './transports/ndjson.js';
 
 let recorder: FileRecorder | undefined;
+let oauth: OAuthManager | undefined;
 
 function createRouter(opts: CliOptions, config: Config, observer: Observer): Router {
   if (opts.record) recorder = new FileRecorder(opts.record);
@@ -31,9 +33,16 @@ function createRouter(opts: CliOptions, config: Config, observer: Observer): Rou
   if (namespace && !separatorIsStrict(separator)) {
     log.warn(`separator "${separator}" makes tool names that many clients reject (they accept only ^[a-zA-Z0-9_-]{1,64}$)`);
   }
+  oauth = new OAuthManager({
+    ...(opts.oauthStore !== undefined ? { storeDir: opts.oauthStore } : {}),
+    ...(opts.oauthOpenCommand !== undefined ? { openCommand: opts.oauthOpenCommand } : {}),
+    // A server opens no browser of its own: its links are in /mcp_servers and the log.
+    noOpen: opts.transport === 'http' && opts.oauthOpenCommand === undefined,
+  });
   const router = new Router({
     connector: connect,
     recorder,
+    auth: oauth,
     naming: { separator, namespace },
     connectTimeoutMs: opts.connectTimeoutMs,
     startupGraceMs: opts.startupGraceMs,
@@ -82,11 +91,13 @@ async function serveHttp(router: Router, opts: CliOptions, live: LiveConfig, obs
       maxMessageBytes: opts.maxMessageBytes,
       liveConfig: live,
       observe: observability.httpOptions(opts.host),
+      oauthCallback: (url, res) => oauth?.handleCallback(url, res),
     });
   } catch (e) {
     log.error(`cannot listen on ${opts.host}:${opts.port}: ${errorMessage(e)}`);
     process.exit(1);
   }
+  oauth?.useCallbackUrl(opts.oauthRedirectUrl ?? `${reachableUrl(http.url)}/oauth/callback`);
   const ws = http.url.replace(/^http/, 'ws');
   log.info(`listening on ${http.url} (Streamable HTTP ${http.url}/mcp, SSE ${http.url}/sse, WebSocket ${ws}/ws; status page ${http.url}/, metrics ${http.url}/metrics)`);
   const views = router.views.names();
@@ -96,6 +107,11 @@ async function serveHttp(router: Router, opts: CliOptions, live: LiveConfig, obs
   // exchange sends a backend's request on only to a session that declared what it needs.
   void router.start(ROUTABLE_CLIENT_CAPABILITIES, { perClient: false });
   return http;
+}
+
+/** A browser cannot go to 0.0.0.0 or ::, but to localhost it can (same machine, or a forwarded port). */
+function reachableUrl(url: string): string {
+  return url.replace(/^http:\/\/(0\.0\.0\.0|\[::\])(?=:)/, 'http://localhost');
 }
 
 let stopping = false;
@@ -112,6 +128,7 @@ async function shutdown(router: Router, why: string, http?: HttpServer): Promise
     // No await without HTTP: on stdin EOF, router.shutdown() must answer the requests in flight
     // in this very tick, before the session's own close handler cancels them unanswered.
     if (http) await http.close();
+    oauth?.close();
     await router.shutdown();
     await recorder?.close();
   } catch (e) {
@@ -120,7 +137,26 @@ async function shutdown(router: Router, why: string, http?: HttpServer): Promise
   process.exit(0);
 }
 
+/** `multi-mcp auth …` */
+async function authMain(argv: string[]): Promise<never> {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    process.stdout.write(AUTH_USAGE);
+    process.exit(0);
+  }
+  try {
+    const opts = parseAuthCli(argv);
+    setLogLevel(opts.logLevel);
+    const { runAuthCommand } = await import('./oauth/auth-command.js');
+    process.exit(await runAuthCommand(opts));
+  } catch (e) {
+    if (e instanceof UsageError) process.stderr.write(`multi-mcp auth: ${e.message}\n\n${AUTH_USAGE}`);
+    else process.stderr.write(`multi-mcp auth: ${e instanceof ConfigError ? e.message : errorMessage(e)}\n`);
+    process.exit(e instanceof UsageError ? 2 : 1);
+  }
+}
+
 function main(): void {
+  if (process.argv[2] === 'auth') return void authMain(process.argv.slice(3));
   let opts: CliOptions;
   try {
     opts = parseCli(process.argv.slice(2));

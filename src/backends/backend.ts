@@ -12,13 +12,18 @@ import type { Clock, Timer } from '../router/clock.js';
 import { ALL_KINDS, listAll, listCatalog, type Catalog, type Lister } from './catalog.js';
 import type { BackendConnection, BackendHost, Connector } from './connection.js';
 import { GiveUp } from './give-up.js';
+import type { AuthProvider, SignInState } from '../oauth/remote-auth.js';
+import { untilSignInNeeded } from '../oauth/until-sign-in.js';
 export type { Catalog };
+
+/** lastError while a server waits for a sign-in (the link itself is in authorizationUrl and on stderr). */
+const SIGN_IN_NEEDED = 'needs sign-in: open its authorizationUrl (also printed on stderr), or run multi-mcp auth login';
 
 /**
  * `idle`: a per-client server's registered entry in HTTP mode: started once to learn its
  * catalog, then stopped; each client session runs its own instance of it.
  */
-export type BackendState = 'starting' | 'ready' | 'idle' | 'failed' | 'restarting' | 'stopped';
+export type BackendState = 'starting' | 'ready' | 'idle' | 'failed' | 'restarting' | 'needs_authorization' | 'stopped';
 
 /** Who the proxy says it is when initializing a backend (a per-client instance, or stdio mode: its client). */
 export type ClientInfo = { name: string; version: string } & Record<string, unknown>;
@@ -32,6 +37,8 @@ export interface BackendOptions {
   maxMessageBytes?: number;
   /** --record: sees every message to and from the backend. */
   recorder?: Recorder;
+  /** Sign-in for remote servers that want a token (OAuth). */
+  auth?: AuthProvider;
 }
 
 const EMPTY_CATALOG: Catalog = Object.freeze({ tools: [], prompts: [], resources: [], resourceTemplates: [] });
@@ -67,12 +74,20 @@ export class Backend {
   private refreshing: Promise<void> | undefined;
   private readonly dirty = new Set<ListKind>();
   private readonly giveUp = new GiveUp();
+  private readonly signIn: SignInState | undefined;
+  private attempting = false;
 
   constructor(
     readonly spec: ServerSpec,
     private readonly options: BackendOptions,
   ) {
     this.requestTimeoutMs = spec.timeoutMs ?? options.requestTimeoutMs;
+    this.signIn = options.auth?.acquire(spec, this.onSignInChange);
+  }
+
+  /** The link to open while the server waits for someone to sign in. */
+  get authorizationUrl(): string | undefined {
+    return this.signIn?.link;
   }
 
   get name(): string {
@@ -115,11 +130,18 @@ export class Backend {
    * `retry`, a failure schedules another attempt with backoff (per the spec's restart policy).
    */
   async start(clientCapabilities: Record<string, unknown>, retry = true, clientInfo: ClientInfo = PROXY_INFO): Promise<void> {
+    const attempt = this.attempt(clientCapabilities, retry, clientInfo);
+    // Waiting for a person to sign in must not hold up start-up (nor an admin API answer).
+    return this.signIn ? untilSignInNeeded(attempt, this.signIn) : attempt;
+  }
+
+  private async attempt(clientCapabilities: Record<string, unknown>, retry: boolean, clientInfo: ClientInfo): Promise<void> {
     if (this.state === 'stopped') throw new Stopped(`server "${this.name}" is stopped`);
     this.restartTimer?.cancel();
+    this.attempting = true;
     this.clientCapabilities = clientCapabilities;
     this.clientInfo = clientInfo;
-    this.setState('starting');
+    this.setState(this.signIn?.needsSignIn ? 'needs_authorization' : 'starting');
     let connection: BackendConnection | undefined;
     try {
       connection = await this.connect();
@@ -157,6 +179,7 @@ export class Backend {
         if (connection && this.connection === connection) void this.closeConnection('was stopped');
         throw e instanceof Stopped ? e : new Stopped(`server "${this.name}" was stopped while starting`);
       }
+      if (this.signIn?.needsSignIn) return this.waitForSignIn(e);
       this.lastError = errorMessage(e);
       (this.restarts === 0 ? log.error : log.warn)(`server "${this.name}" failed to start: ${this.lastError}`);
       // Not awaited: a process slow to die must not hold up the other backends' start-up.
@@ -164,8 +187,32 @@ export class Backend {
       if (retry && this.spec.restart.enabled) this.scheduleRestart();
       else this.setState('failed');
       throw e;
+    } finally {
+      this.attempting = false;
     }
   }
+
+  /** Start-up stopped short for want of a sign-in: the server waits in needs_authorization. */
+  private async waitForSignIn(e: unknown): Promise<never> {
+    this.lastError = SIGN_IN_NEEDED;
+    log.warn(`server "${this.name}" is waiting for someone to sign in (${errorMessage(e)})`);
+    this.closeConnection('needs sign-in').catch(() => {});
+    this.setState('needs_authorization');
+    throw e;
+  }
+
+  /** A sign-in started, got a new link, or ended. */
+  private readonly onSignInChange = (): void => {
+    if (this.stopped) return;
+    if (this.signIn!.needsSignIn) {
+      this.lastError = SIGN_IN_NEEDED;
+      this.setState('needs_authorization', this.listed ? ALL_KINDS : []);
+    } else if (this.state === 'needs_authorization' && !this.attempting) {
+      // (a start in progress goes on by itself once its requests get the new token)
+      if (this.connection && this.init) this.setState('ready', ALL_KINDS); // the same session goes on
+      else void this.start(this.clientCapabilities, true, this.clientInfo).catch(() => {});
+    }
+  };
 
   /** After each wait of a start: stopped, or the connection lost meanwhile, ends the start. */
   private checkStillWanted(connection: BackendConnection): void {
@@ -177,6 +224,7 @@ export class Backend {
     const connecting = this.options.connector(this.spec, {
       timeoutMs: this.options.connectTimeoutMs,
       maxMessageBytes: this.options.maxMessageBytes,
+      ...(this.signIn ? { auth: this.signIn } : {}),
     });
     let connection: BackendConnection;
     try {
@@ -310,6 +358,7 @@ export class Backend {
     if (this.state === 'stopped') return;
     this.restartTimer?.cancel();
     this.setState('stopped', this.listed ? ALL_KINDS : []);
+    if (this.signIn) this.options.auth!.release(this.signIn, this.onSignInChange);
     await this.closeConnection(reason);
   }
 

@@ -2,6 +2,7 @@
 // One implementation per way of reaching a server (child process, SSE, Streamable HTTP, WebSocket).
 import type { ListKind } from '../../protocol/mcp.js';
 import type { ServerSpec } from '../config/spec.js';
+import type { RemoteAuth } from '../oauth/remote-auth.js';
 import type { MessageChannel } from '../transports/channel.js';
 
 export interface BackendConnection {
@@ -19,6 +20,8 @@ export interface ConnectOptions {
   /** Deadline for the connection itself (not the MCP handshake). */
   timeoutMs: number;
   maxMessageBytes?: number;
+  /** Remote servers that may want a token: their sign-in state. */
+  auth?: RemoteAuth;
 }
 
 export type Connector = (spec: ServerSpec, options: ConnectOptions) => Promise<BackendConnection>;

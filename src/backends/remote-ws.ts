@@ -13,15 +13,45 @@ export async function connectWs(spec: ServerSpec, options: ConnectOptions): Prom
   const url = spec.url;
   // Loaded on first use: `ws` costs ~5 MB of RSS that a proxy without WebSocket servers need not pay.
   const { WebSocket } = await import('ws');
-  const socket = new WebSocket(url, MCP_SUBPROTOCOL, { headers: spec.headers, handshakeTimeout: options.timeoutMs });
-  // Errors are reported by the handshake promise or, later, by the close that follows them.
-  socket.on('error', (err) => log.debug(`server "${spec.name}": WebSocket: ${err.message}`));
+  const { auth } = options;
+  // A handshake refused for want of a token is tried again once a new one is there (see sendAuthorized).
+  for (let attempt = 1; ; attempt++) {
+    const used = await auth?.authorization();
+    const headers = used === undefined ? spec.headers : { ...spec.headers, Authorization: used };
+    const socket = new WebSocket(url, MCP_SUBPROTOCOL, { headers, handshakeTimeout: options.timeoutMs });
+    // Errors are reported by the handshake promise or, later, by the close that follows them.
+    socket.on('error', (err) => log.debug(`server "${spec.name}": WebSocket: ${err.message}`));
+    const outcome = await handshake(socket, url);
+    if (outcome.socket) {
+      auth?.accepted(used);
+      return new WsConnection(outcome.socket, options.maxMessageBytes);
+    }
+    const { status, challenge } = outcome;
+    if (!auth || attempt >= 3 || !(await auth.refused(status, challenge, used))) {
+      throw new Error(`cannot open WebSocket ${url}: HTTP ${status}${auth?.problem ? `: ${auth.problem}` : ''}`);
+    }
+  }
+}
+
+type Handshake = { socket: WebSocket; status?: undefined; challenge?: undefined } | { socket?: undefined; status: number; challenge: string | undefined };
+
+/** The open socket, or the status of a handshake refused for want of a token (401, 403). */
+function handshake(socket: WebSocket, url: string): Promise<Handshake> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(new Error(`cannot open WebSocket ${redactUrl(url)}: ${errorMessage(err)}`));
     socket.once('error', onError);
+    socket.once('unexpected-response', (req, res) => {
+      const status = res.statusCode ?? 0;
+      const challenge = res.headers['www-authenticate'];
+      res.resume();
+      socket.off('error', onError);
+      req.destroy();
+      if (status === 401 || status === 403) resolve({ status, challenge });
+      else reject(new Error(`cannot open WebSocket ${url}: Unexpected server response: ${status}`));
+    });
     socket.once('open', () => {
       socket.off('error', onError);
-      resolve(new WsConnection(socket, options.maxMessageBytes));
+      resolve({ socket });
     });
   });
 }

@@ -88,8 +88,8 @@ class RemoteConnection implements BackendConnection {
 
 function remoteOptions(spec: ServerSpec, options: ConnectOptions): RemoteOptions {
   if (!spec.url) throw new Error('no url configured');
-  const { timeoutMs, maxMessageBytes } = options;
-  return { name: spec.name, url: new URL(spec.url), headers: spec.headers, timeoutMs, maxMessageBytes };
+  const { timeoutMs, maxMessageBytes, auth } = options;
+  return { name: spec.name, url: new URL(spec.url), headers: spec.headers, timeoutMs, maxMessageBytes, ...(auth ? { auth } : {}) };
 }
 
 export async function connectSse(spec: ServerSpec, options: ConnectOptions): Promise<BackendConnection> {

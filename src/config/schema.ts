@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ToolDiscoverySchema, ViewsSchema } from "./discovery.js";
 import { parseDuration } from "./duration.js";
+import { OAuthConfigSchema } from "../oauth/config.js";
 
 /** Longest server name accepted; names end up inside tool names, which clients limit. */
 export const MAX_SERVER_NAME_LENGTH = 64;
@@ -76,6 +77,7 @@ export const ServerConfigSchema = strictObject({
       error: "expected true, false or an object { initialDelayMs?, maxDelayMs?, stableMs? }",
     })
     .optional(),
+  oauth: OAuthConfigSchema.optional(),
 }).superRefine((server, ctx) => checkServerRules(server, ctx), {
   // Run even when a field is malformed, so "no command or url" is reported together with it.
   when: (payload) => isPlainObject(payload.value),
@@ -134,6 +136,7 @@ function checkServerRules(server: Partial<Record<keyof ServerConfig, unknown>>, 
   } else if (!hasCommand && !hasUrl) {
     issue('needs either "command" (local process) or "url" (remote server)');
   }
+  if (hasCommand && server.oauth !== undefined) issue('"oauth" applies to remote servers ("url") only', ["oauth"]);
 
   const restart = server.restart;
   if (isPlainObject(restart)) {

@@ -3,6 +3,7 @@ import type { ToolDiscovery, ViewConfig } from "./discovery.js";
 import { parseDuration } from "./duration.js";
 import { readEnvFile } from "./env-file.js";
 import { anchorArgs, anchorCommand } from "./relative-paths.js";
+import type { OAuthSettings } from "../oauth/config.js";
 import { DEFAULT_RESTART, parseServerUrl, type ServerConfig } from "./schema.js";
 
 /**
@@ -34,6 +35,8 @@ export interface ServerSpec {
   session: "shared" | "per-client";
   timeoutMs?: number;
   restart: RestartPolicy;
+  /** Remote servers: sign-in settings; `false` turns sign-in off. */
+  oauth?: OAuthSettings | false;
 }
 
 export interface Config {
@@ -118,6 +121,7 @@ export function toServerSpec(name: string, server: ServerConfig, ctx: SpecContex
   }
   const timeoutMs = readTimeout(server, ctx);
   if (timeoutMs !== undefined) spec.timeoutMs = timeoutMs;
+  if (server.oauth !== undefined) spec.oauth = server.oauth;
   return spec;
 }
 

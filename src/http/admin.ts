@@ -25,6 +25,8 @@ export interface ServerStatus {
   resourceTemplates: number;
   pid?: number;
   lastError?: string;
+  /** While a sign-in waits: the link to open. */
+  authorizationUrl?: string;
 }
 
 export function describeBackend(b: Backend): ServerStatus {
@@ -39,6 +41,7 @@ export function describeBackend(b: Backend): ServerStatus {
   };
   if (b.pid !== undefined) status.pid = b.pid;
   if (b.lastError !== undefined) status.lastError = redactUrlsIn(b.lastError);
+  if (b.authorizationUrl !== undefined) status.authorizationUrl = b.authorizationUrl;
   return status;
 }
 

@@ -11,6 +11,7 @@ import type { LiveConfig } from '../reload.js';
 import type { Handler as ObserveHandler } from '../observe/routes.js';
 import type { FrontTraffic } from '../observe/traffic.js';
 import type { View } from '../discovery/view.js';
+import { CALLBACK_PATH } from '../oauth/redirect.js';
 import type { Router } from '../router/router.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../transports/channel.js';
 import { AdminApi, HEALTH_PATH, isVerboseHealth, SERVERS_PATH, TOOLS_PATH } from './admin.js';
@@ -58,6 +59,8 @@ export interface HttpServerOptions {
   maxSessions?: number;
   /** Total of events kept for replay (all sessions) and, separately, of unsent stream data (all streams). */
   maxBufferedBytes?: number;
+  /** GET /oauth/callback: where browsers come back after signing in to a backend (no key needed). */
+  oauthCallback?: (url: URL, res: ServerResponse) => void;
 }
 
 export const DEFAULT_MAX_SESSIONS = 1000;
@@ -170,6 +173,11 @@ export async function startHttpServer(router: Router, options: HttpServerOptions
       },
     ],
   ]);
+  if (options.oauthCallback) {
+    const callback = options.oauthCallback;
+    // A browser redirect cannot carry the key; the unguessable, single-use state protects it.
+    exact.set(CALLBACK_PATH, { methods: { GET: ({ url, res }) => callback(url, res) }, isPublic: () => true });
+  }
   for (const [path, methods] of options.observe?.routes ?? []) {
     const wrapped = Object.entries(methods).map(([method, h]): [string, Handler] => [method, ({ req, res }) => h(req, res)]);
     exact.set(path, { methods: Object.fromEntries(wrapped), isPublic: () => true });

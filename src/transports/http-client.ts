@@ -58,7 +58,7 @@ export class HttpSession implements MessageSink {
     private readonly options: HttpSessionOptions,
     private readonly reader: RemoteReader,
   ) {
-    this.http = new HttpClient(options.url.protocol);
+    this.http = new HttpClient(options.url.protocol, options.auth);
     this.maxChars = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   }
 

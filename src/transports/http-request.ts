@@ -4,6 +4,8 @@
 // JSON-answered tool calls. Here the only deadlines are ours.
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { sendAuthorized } from '../oauth/authorized.js';
+import type { RemoteAuth } from '../oauth/remote-auth.js';
 
 const MAX_REDIRECTS = 3;
 
@@ -21,7 +23,11 @@ export class HttpClient {
   private readonly active = new Set<http.ClientRequest>();
   private destroyed = false;
 
-  constructor(protocol: string) {
+  /** `auth`: the server's sign-in state; its token goes on every request (see sendAuthorized). */
+  constructor(
+    protocol: string,
+    private readonly auth?: RemoteAuth,
+  ) {
     this.agent = protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
   }
 
@@ -30,7 +36,12 @@ export class HttpClient {
    * keep method and body, e.g. /mcp → /mcp/) within the same origin only: our headers may hold
    * credentials.
    */
-  async request(method: string, url: URL, options: RequestOptions): Promise<http.IncomingMessage> {
+  request(method: string, url: URL, options: RequestOptions): Promise<http.IncomingMessage> {
+    if (!this.auth) return this.follow(method, url, options);
+    return sendAuthorized(this.auth, options.headers, options.signal, (headers) => this.follow(method, url, { ...options, headers }));
+  }
+
+  private async follow(method: string, url: URL, options: RequestOptions): Promise<http.IncomingMessage> {
     for (let redirects = 0; ; redirects++) {
       const res = await this.attempt(method, url, options, true);
       const location = res.headers.location;

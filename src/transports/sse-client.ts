@@ -5,6 +5,7 @@ import type { Message } from 'vscode-jsonrpc/node';
 import { ErrorCode } from '../../protocol/jsonrpc.js';
 import { errorMessage, log } from '../log.js';
 import { traceHeaders } from '../observe/trace.js';
+import type { RemoteAuth } from '../oauth/remote-auth.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './channel.js';
 import { contentType, errorDetail, HttpClient, isOk, statusText } from './http-request.js';
 import { messageOf, requestIdOf, type MessageSink, type RemoteReader } from './remote-channel.js';
@@ -19,6 +20,8 @@ export interface RemoteOptions {
   /** Deadline for opening the stream and receiving the endpoint. */
   timeoutMs: number;
   maxMessageBytes?: number;
+  /** The server's sign-in state, when it may want a token. */
+  auth?: RemoteAuth;
 }
 
 export class SseSession implements MessageSink {
@@ -33,7 +36,7 @@ export class SseSession implements MessageSink {
     private readonly options: RemoteOptions,
     private readonly reader: RemoteReader,
   ) {
-    this.http = new HttpClient(options.url.protocol);
+    this.http = new HttpClient(options.url.protocol, options.auth);
   }
 
   /** Opens the stream and waits for the endpoint event; rejects with a reason a user can act on. */

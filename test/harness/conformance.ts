@@ -6,11 +6,13 @@
 // Exits non-zero when transparent mode does not pass exactly the checks that pass directly, when
 // the namespaced failures are not exactly the ones README's "Conformance" section lists, or when
 // the reference server (outside this repository, see conformance-server.ts) is missing.
+// Then the proxy as a client: the auth/* client scenarios (conformance-client-suite.ts).
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { backendsStarted, startHttpProxy, type HttpProxy } from '../helpers/http-proxy.js';
 import { node22Missing, ROOT } from '../helpers/node22.js';
 import { killAllRunning } from '../helpers/run-child.js';
+import { clientConformanceMain } from './conformance-client-suite.js';
 import { runEras } from './conformance-eras.js';
 import { peerMissing, startConformanceServer } from './conformance-server.js';
 import { runSuite, SUITE_PACKAGE, type Check, type SuiteResult } from './conformance-suite.js';
@@ -157,4 +159,10 @@ try {
 } finally {
   await stopAll();
 }
-process.exit(code);
+let clientCode = 1;
+try {
+  clientCode = await clientConformanceMain();
+} catch (e) {
+  console.error(e instanceof Error ? e.message : e);
+}
+process.exit(code || clientCode);

@@ -15,6 +15,8 @@ export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   timeoutMs: number;
+  /** Sees stderr as it comes (e.g. to act on a line the command prints). */
+  onStderr?: (chunk: string) => void;
 }
 
 const running = new Set<number>();
@@ -40,7 +42,10 @@ export function runChild(command: string, args: string[], options: RunOptions): 
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => {
+    stderr += c;
+    options.onStderr?.(c);
+  });
   let timedOut = false;
   let escalate: NodeJS.Timeout | undefined;
   const timer = setTimeout(() => {
