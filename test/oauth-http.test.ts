@@ -15,7 +15,7 @@ import { approve, ProtectedMcpServer, TestAuthServer } from './helpers/oauth-ser
 import { fixtureServer } from './helpers/proxy-process.js';
 import { waitFor } from './helpers/wait.js';
 
-const KEY = 'front-door-key';
+const KEY = 'front-door-key-4f9c2e71';
 const auth = { Authorization: `Bearer ${KEY}` };
 
 describe('oauth: HTTP mode', { timeout: 180_000 }, () => {
