@@ -9,11 +9,12 @@ import { errorMessage, log } from '../log.js';
 import { PROXY_INFO } from '../proxy-info.js';
 import { tapChannel, type Recorder } from '../record/recorder.js';
 import type { Clock, Timer } from '../router/clock.js';
-import { ALL_KINDS, listAll, listCatalog, type Catalog, type Lister } from './catalog.js';
+import { ALL_KINDS, listAll, listCatalog, toolNamed, type Catalog, type Lister } from './catalog.js';
 import type { BackendConnection, BackendHost, Connector } from './connection.js';
 import { GiveUp } from './give-up.js';
 import type { AuthProvider, SignInState } from '../oauth/remote-auth.js';
 import { untilSignInNeeded } from '../oauth/until-sign-in.js';
+import { eraConnection, headerRules, settleEra } from './era.js';
 export type { Catalog };
 
 /** lastError while a server waits for a sign-in (the link itself is in authorizationUrl and on stderr). */
@@ -145,19 +146,11 @@ export class Backend {
     let connection: BackendConnection | undefined;
     try {
       connection = await this.connect();
-      const raw = await this.request(
-        Method.initialize,
-        { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: clientCapabilities, clientInfo },
-        this.options.connectTimeoutMs,
-      );
+      const era = await settleEra(this.spec, connection, this.options.connectTimeoutMs);
+      if (era.reconnect) connection = await this.connect(); // it quit on the probe: 2025 only from now on
       this.checkStillWanted(connection);
-      const parsed = InitializeResult.safeParse(raw);
-      if (!parsed.success) throw new Error(`invalid initialize result: ${parsed.error.issues[0]?.message}`);
-      if (!isSupportedVersion(parsed.data.protocolVersion)) {
-        throw new Error(`unsupported protocol version ${JSON.stringify(parsed.data.protocolVersion)}`);
-      }
-      this.init = parsed.data;
-      this.send({ jsonrpc: '2.0', method: Notification.initialized });
+      this.modern = era.modern;
+      this.init = era.init ?? (await this.initialize(connection, clientCapabilities, clientInfo));
       const catalog = await listCatalog(this.lister());
       this.checkStillWanted(connection);
       this.catalog = catalog;
@@ -214,6 +207,19 @@ export class Backend {
     }
   };
 
+  /** The 2025-11-25 handshake: initialize, then initialized. */
+  private async initialize(connection: BackendConnection, capabilities: Record<string, unknown>, clientInfo: ClientInfo): Promise<InitializeResult> {
+    const raw = await this.request(Method.initialize, { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities, clientInfo }, this.options.connectTimeoutMs);
+    this.checkStillWanted(connection);
+    const parsed = InitializeResult.safeParse(raw);
+    if (!parsed.success) throw new Error(`invalid initialize result: ${parsed.error.issues[0]?.message}`);
+    if (!isSupportedVersion(parsed.data.protocolVersion)) {
+      throw new Error(`unsupported protocol version ${JSON.stringify(parsed.data.protocolVersion)}`);
+    }
+    this.send({ jsonrpc: '2.0', method: Notification.initialized });
+    return parsed.data;
+  }
+
   /** After each wait of a start: stopped, or the connection lost meanwhile, ends the start. */
   private checkStillWanted(connection: BackendConnection): void {
     if (this.stopped) throw new Stopped();
@@ -225,6 +231,7 @@ export class Backend {
       timeoutMs: this.options.connectTimeoutMs,
       maxMessageBytes: this.options.maxMessageBytes,
       ...(this.signIn ? { auth: this.signIn } : {}),
+      inputSchemaOf: (tool) => toolNamed(this.catalog.tools, tool)?.inputSchema,
     });
     let connection: BackendConnection;
     try {
@@ -238,6 +245,7 @@ export class Backend {
       throw new Stopped();
     }
     if (this.options.recorder) tapChannel(connection.channel, this.options.recorder, this.name, 'backend>proxy', 'proxy>backend');
+    connection = eraConnection(this.spec, connection, this.options.clock);
     this.connection = connection;
     this.options.host.attach(this, connection);
     connection.onLost((reason) => this.onLost(connection, reason));
@@ -310,6 +318,7 @@ export class Backend {
       capabilities: this.init?.capabilities ?? {},
       tools: this.spec.tools,
       request: (m, p) => this.request(m, p),
+      ...(this.modern && this.transport === 'http' ? { reject: headerRules(this.name) } : {}),
       meta: (kind, meta, hints) => {
         if (meta) this.listMeta[kind] = meta;
         else delete this.listMeta[kind];

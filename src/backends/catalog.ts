@@ -18,6 +18,8 @@ export interface Lister {
   request(method: string, params: Record<string, unknown> | undefined): Promise<unknown>;
   /** The `_meta` and caching hints (2026-07-28) of the list result's first page, or undefined when it has none. */
   meta?(kind: ListKind, meta: Record<string, unknown> | undefined, hints: { ttlMs: number; cacheScope: 'public' | 'private' } | undefined): void;
+  /** True for a listed tool that must be left out (e.g. invalid x-mcp-header annotations). */
+  reject?(tool: Tool): boolean;
 }
 
 export async function listCatalog(lister: Lister): Promise<Catalog> {
@@ -42,11 +44,24 @@ export async function listAll(lister: Lister, kind: ListKind): Promise<any[]> {
     if (page === 0) lister.meta?.(kind, metaOf(parsed.data), hintsOf(parsed.data));
     items.push(...((parsed.data as any)[key] as any[]));
     cursor = parsed.data.nextCursor;
-    if (cursor === undefined || cursor === '') return kind === 'tools' ? curate(items, lister.tools) : items;
+    if (cursor === undefined || cursor === '') return kind === 'tools' ? curate(checked(items, lister), lister.tools) : items;
     if (seen.has(cursor)) throw new Error(`${method} returned the cursor ${JSON.stringify(cursor)} twice`);
     seen.add(cursor);
   }
   throw new Error(`${method} did not end after ${MAX_PAGES} pages`);
+}
+
+function checked(tools: Tool[], { reject }: Lister): Tool[] {
+  return reject ? tools.filter((tool) => !reject(tool)) : tools;
+}
+
+const byName = new WeakMap<Tool[], Map<string, Tool>>();
+
+/** A tool of a catalog by its name (the index is built once per list). */
+export function toolNamed(tools: Tool[], name: string): Tool | undefined {
+  let index = byName.get(tools);
+  if (!index) byName.set(tools, (index = new Map(tools.map((t) => [t.name, t]))));
+  return index.get(name);
 }
 
 /** The config's tool curation: deny wins over allow. */

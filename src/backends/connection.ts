@@ -22,6 +22,8 @@ export interface ConnectOptions {
   maxMessageBytes?: number;
   /** Remote servers that may want a token: their sign-in state. */
   auth?: RemoteAuth;
+  /** The backend's own definition of a tool by name (2026-07-28 HTTP: its schema names Mcp-Param-* headers). */
+  inputSchemaOf?: (tool: string) => unknown;
 }
 
 export type Connector = (spec: ServerSpec, options: ConnectOptions) => Promise<BackendConnection>;

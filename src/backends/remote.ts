@@ -1,5 +1,6 @@
 // Connectors for servers reached over HTTP: legacy SSE, Streamable HTTP, and "auto-http", which
 // tries Streamable HTTP and falls back to legacy SSE (the spec's backwards-compatibility procedure).
+// Streamable HTTP of either protocol era: see byEra.
 //
 // Auto-detection happens on the Backend's own initialize, not on a probe: the first POST carries
 // the real initialize; if it answers 400/404/405 the same message is sent over a legacy SSE
@@ -13,13 +14,16 @@ import type { MessageChannel } from '../transports/channel.js';
 import { HttpSession } from '../transports/http-client.js';
 import { remoteChannel, RemoteReader, type MessageSink } from '../transports/remote-channel.js';
 import { SseSession, type RemoteOptions } from '../transports/sse-client.js';
+import { ModernHttpWire } from '../transports/modern-http-client.js';
 import type { BackendConnection, ConnectOptions } from './connection.js';
 import { redactUrl } from '../redact.js';
+import { eraOf } from './era.js';
+import type { EraAware } from './era-connection.js';
 
 type Wire = MessageSink & { onLost(cb: (reason: string) => void): void; close(): void | Promise<void> };
 
 /** One remote backend: a reader the Backend listens to, and the wire currently carrying its messages. */
-class RemoteConnection implements BackendConnection {
+class RemoteConnection implements BackendConnection, EraAware {
   readonly channel: MessageChannel;
   readonly reader = new RemoteReader();
   private wire: Wire | undefined;
@@ -28,6 +32,7 @@ class RemoteConnection implements BackendConnection {
   private lostCallback: ((reason: string) => void) | undefined;
   private lostReason: string | undefined;
   private closing: Promise<void> | undefined;
+  useEra?: (modern: boolean) => void;
 
   constructor(public transport: string) {
     this.channel = remoteChannel(this.reader, { send: (text, msg) => this.send(text, msg) }, () => void this.close());
@@ -99,14 +104,36 @@ export async function connectSse(spec: ServerSpec, options: ConnectOptions): Pro
 }
 
 export async function connectHttp(spec: ServerSpec, options: ConnectOptions): Promise<BackendConnection> {
-  const connection = new RemoteConnection('http');
-  connection.use(new HttpSession(remoteOptions(spec, options), connection.reader));
-  return connection;
+  return byEra(spec, options, 'http', (connection) => connection.use(new HttpSession(remoteOptions(spec, options), connection.reader)));
 }
 
 export async function connectAutoHttp(spec: ServerSpec, options: ConnectOptions): Promise<BackendConnection> {
-  const base = remoteOptions(spec, options);
-  const connection = new RemoteConnection('auto-http');
+  return byEra(spec, options, 'auto-http', (connection) => useAutoHttp(connection, spec, remoteOptions(spec, options)));
+}
+
+/**
+ * One URL may serve both protocol eras. Unless the server is known to speak 2025 only, the
+ * connection starts on the stateless 2026-07-28 wire (the Backend's probe goes out on it); when
+ * the probe says 2025, `legacy` puts the session-based wire in its place.
+ */
+function byEra(spec: ServerSpec, options: ConnectOptions, transport: string, legacy: (connection: RemoteConnection) => void): RemoteConnection {
+  const connection = new RemoteConnection(transport);
+  if (eraOf(spec) === 'legacy') {
+    legacy(connection);
+    return connection;
+  }
+  const modern = new ModernHttpWire({ ...remoteOptions(spec, options), inputSchemaOf: options.inputSchemaOf }, connection.reader);
+  connection.use(modern);
+  connection.useEra = (isModern) => {
+    if (isModern) return void (connection.transport = 'http');
+    modern.close();
+    legacy(connection);
+  };
+  return connection;
+}
+
+/** Streamable HTTP, falling back to legacy SSE when the initialize POST says it is not such an endpoint. */
+function useAutoHttp(connection: RemoteConnection, spec: ServerSpec, base: RemoteOptions): void {
   const http = new HttpSession(
     {
       ...base,
@@ -140,5 +167,4 @@ export async function connectAutoHttp(spec: ServerSpec, options: ConnectOptions)
     connection.reader,
   );
   connection.use(http);
-  return connection;
 }

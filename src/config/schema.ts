@@ -8,6 +8,8 @@ export const MAX_SERVER_NAME_LENGTH = 64;
 
 /** `streamable-http` (Roo Code) and `streamableHttp` (Cline) are names of `http`. */
 export const TRANSPORT_TYPES = ["stdio", "sse", "http", "streamable-http", "streamableHttp", "ws"] as const;
+/** MCP protocol era per server: "auto" probes server/discover (2026-07-28) and falls back to 2025-11-25. */
+export const PROTOCOL_SETTINGS = ["auto", "2025-11-25", "2026-07-28"] as const;
 export type TransportType = (typeof TRANSPORT_TYPES)[number];
 
 /** Backoff used when `restart` is true or leaves a field out. */
@@ -78,6 +80,7 @@ export const ServerConfigSchema = strictObject({
     })
     .optional(),
   oauth: OAuthConfigSchema.optional(),
+  protocol: z.enum(PROTOCOL_SETTINGS).optional(),
 }).superRefine((server, ctx) => checkServerRules(server, ctx), {
   // Run even when a field is malformed, so "no command or url" is reported together with it.
   when: (payload) => isPlainObject(payload.value),
@@ -150,6 +153,9 @@ function checkServerRules(server: Partial<Record<keyof ServerConfig, unknown>>, 
   if (type === "stdio") {
     if (!hasCommand) issue(`${typeKey} "stdio" requires "command"`, [typeKey]);
     return;
+  }
+  if (server.protocol === "2026-07-28" && (type === "sse" || type === "ws")) {
+    issue(`protocol "2026-07-28" runs over stdio or Streamable HTTP, not ${typeKey} "${type}"`, ["protocol"]);
   }
   if (!hasUrl) {
     issue(`${typeKey} "${type}" requires "url"`, [typeKey]);

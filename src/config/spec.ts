@@ -4,7 +4,7 @@ import { parseDuration } from "./duration.js";
 import { readEnvFile } from "./env-file.js";
 import { anchorArgs, anchorCommand } from "./relative-paths.js";
 import type { OAuthSettings } from "../oauth/config.js";
-import { DEFAULT_RESTART, parseServerUrl, type ServerConfig } from "./schema.js";
+import { DEFAULT_RESTART, parseServerUrl, type PROTOCOL_SETTINGS, type ServerConfig } from "./schema.js";
 
 /**
  * How to reach a backend. "auto-http" means: try Streamable HTTP, fall back to
@@ -37,6 +37,8 @@ export interface ServerSpec {
   restart: RestartPolicy;
   /** Remote servers: sign-in settings; `false` turns sign-in off. */
   oauth?: OAuthSettings | false;
+  /** MCP protocol era; absent: "auto" (probe server/discover, else 2025-11-25). */
+  protocol?: (typeof PROTOCOL_SETTINGS)[number];
 }
 
 export interface Config {
@@ -122,6 +124,7 @@ export function toServerSpec(name: string, server: ServerConfig, ctx: SpecContex
   const timeoutMs = readTimeout(server, ctx);
   if (timeoutMs !== undefined) spec.timeoutMs = timeoutMs;
   if (server.oauth !== undefined) spec.oauth = server.oauth;
+  if (server.protocol !== undefined) spec.protocol = server.protocol;
   return spec;
 }
 

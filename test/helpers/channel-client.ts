@@ -7,7 +7,8 @@ import { PATIENCE_MS, waitFor } from './wait.js';
 
 export function remoteSpec(transport: ServerSpec['transport'], url: string, headers: Record<string, string> = {}): ServerSpec {
   const restart = { enabled: false, initialDelayMs: 500, maxDelayMs: 1000, stableMs: 1000 };
-  return { name: 't', transport, url, headers, args: [], env: {}, tools: {}, session: 'shared', restart };
+  // The connectors' own 2025 wires (era probing is the Backend's business, tested in modern-*.test.ts).
+  return { name: 't', transport, url, headers, args: [], env: {}, tools: {}, session: 'shared', restart, protocol: '2025-11-25' };
 }
 
 /** A minimal MCP client over a connection's channel: numbered requests, answers by id. */

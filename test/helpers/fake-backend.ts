@@ -222,6 +222,8 @@ export function fakeSpec(name: string, overrides: Partial<ServerSpec> = {}): Ser
     tools: {},
     session: 'shared',
     restart: { enabled: false, ...DEFAULT_RESTART },
+    // The 2025 lifecycle unless a test asks for the era probe ('auto') or 2026-07-28.
+    protocol: '2025-11-25',
     ...overrides,
   };
 }

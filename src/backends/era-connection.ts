@@ -1,0 +1,206 @@
+// A backend connection that may speak MCP 2026-07-28, between the exchange and the wire. Until
+// the era is settled it passes every message through, except the probe (server/discover), which
+// it sends and answers itself. Once the backend is known to be modern it also:
+//  - answers what the revision removed instead of sending it: resources/subscribe and
+//    unsubscribe become the standing listen's filter, logging/setLevel and ping are no-ops (the
+//    log level travels in each request's `_meta`), initialized and roots/list_changed are dropped;
+//  - keeps the standing subscriptions/listen, whose notifications reach the exchange as plain
+//    backend notifications (subscription id removed), and hides the listen's own messages;
+//  - answers a result whose resultType it does not know with an error (the spec: invalid).
+import type { Message } from 'vscode-jsonrpc/node';
+import { ErrorCode, errorResponse, resultResponse, type JsonRpcId, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
+import { Method, Notification } from '../../protocol/mcp.js';
+import { MetaKey, ModernMethod, ModernNotification, stampEnvelope, type Envelope } from '../../protocol/modern.js';
+import { errorMessage, log } from '../log.js';
+import type { Clock } from '../router/clock.js';
+import { channelOf, McpWriter, type InvalidMessage, type MessageChannel, type MessageExtra } from '../transports/channel.js';
+import { PushReader } from '../transports/push-reader.js';
+import type { BackendConnection } from './connection.js';
+import { LISTEN_ID_PREFIX, StandingListen } from './standing-listen.js';
+
+const PROBE_ID_PREFIX = 'multi-mcp-discover-';
+/** resultType values a result may carry (tasks: the tasks extension). */
+const RESULT_TYPES: ReadonlySet<unknown> = new Set([undefined, 'complete', 'input_required', 'task']);
+const LOCAL_ANSWERS: ReadonlySet<string> = new Set([Method.loggingSetLevel, Method.ping]);
+const DROPPED: ReadonlySet<string> = new Set([Notification.initialized, Notification.rootsListChanged]);
+
+/** What a probe got back. */
+export type ProbeAnswer = { result: Record<string, any> } | { error: { code: number; message: string; data?: any } } | { failed: 'timeout' | 'lost'; reason: string };
+
+/** A connection that carries either era differently (Streamable HTTP): told what the probe found. */
+export interface EraAware {
+  useEra?(modern: boolean): void;
+}
+
+class UpReader extends PushReader {
+  invalid(bad: InvalidMessage): void {
+    this.fireInvalid(bad);
+  }
+}
+
+class DownWriter extends McpWriter {
+  constructor(
+    private readonly onMessage: (text: string, msg: Message | undefined, related: JsonRpcId | undefined) => void,
+    private readonly onEnd: () => void,
+  ) {
+    super();
+  }
+  sendText(text: string, msg?: Message, relatedRequestId?: JsonRpcId): void {
+    this.onMessage(text, msg, relatedRequestId);
+  }
+  end(): void {
+    this.onEnd();
+  }
+}
+
+export class EraConnection implements BackendConnection {
+  readonly channel: MessageChannel;
+  private readonly up = new UpReader();
+  private modern = false;
+  private listen: StandingListen | undefined;
+  private readonly probes = new Map<string, (answer: ProbeAnswer) => void>();
+  private nextProbe = 1;
+  private lostCallback: ((reason: string) => void) | undefined;
+  private lostReason: string | undefined;
+
+  constructor(
+    private readonly inner: BackendConnection & EraAware,
+    private readonly options: { name: string; clock: Clock },
+  ) {
+    this.channel = channelOf(this.up, new DownWriter((text, msg, related) => this.fromProxy(text, msg, related), () => inner.channel.close()));
+    const { reader } = inner.channel;
+    reader.listen((msg, extra) => this.fromBackend(msg as Record<string, any>, extra));
+    reader.onInvalid((bad) => this.up.invalid(bad));
+    reader.onError((e) => log.error(`server "${options.name}": ${e.message}`));
+    reader.onClose(() => this.up.end());
+    inner.onLost((reason) => {
+      this.lostReason = reason;
+      this.stop(reason);
+      this.lostCallback?.(reason);
+    });
+  }
+
+  get transport(): string {
+    return this.inner.transport;
+  }
+
+  get pid(): number | undefined {
+    return this.inner.pid;
+  }
+
+  /** Probes waiting for their answer and listens open (tests check both drain). */
+  counts(): { probes: number; listens: number } {
+    return { probes: this.probes.size, listens: this.listen?.size ?? 0 };
+  }
+
+  onLost(callback: (reason: string) => void): void {
+    this.lostCallback = callback;
+    if (this.lostReason !== undefined) queueMicrotask(() => callback(this.lostReason!));
+  }
+
+  async close(): Promise<void> {
+    this.stop('connection closed');
+    await this.inner.close();
+  }
+
+  private stop(reason: string): void {
+    this.listen?.close();
+    for (const settle of [...this.probes.values()]) settle({ failed: 'lost', reason });
+  }
+
+  /** Sends server/discover with this envelope and waits for the answer, the deadline or the end of the connection. */
+  probe(envelope: Envelope, timeoutMs: number): Promise<ProbeAnswer> {
+    if (this.lostReason !== undefined) return Promise.resolve({ failed: 'lost', reason: this.lostReason });
+    const id = `${PROBE_ID_PREFIX}${this.nextProbe++}`;
+    return new Promise((resolve) => {
+      const timer = this.options.clock.after(timeoutMs, () => settle({ failed: 'timeout', reason: `no answer to server/discover within ${timeoutMs} ms` }));
+      const settle = (answer: ProbeAnswer) => {
+        if (!this.probes.delete(id)) return;
+        timer.cancel();
+        resolve(answer);
+      };
+      this.probes.set(id, settle);
+      this.toBackend({ jsonrpc: '2.0', id, method: ModernMethod.discover, params: stampEnvelope({}, envelope) });
+    });
+  }
+
+  /** The backend speaks 2026-07-28: its standing listen starts now, with the probe's envelope. */
+  goModern(capabilities: Record<string, any>, envelope: Envelope): void {
+    this.modern = true;
+    this.inner.useEra?.(true);
+    this.listen = new StandingListen(
+      { send: (msg) => this.toBackend(msg), deliver: (msg) => this.up.pushValue(msg), clock: this.options.clock, name: this.options.name, envelope },
+      capabilities,
+    );
+    this.listen.update();
+  }
+
+  /** The backend speaks 2025-11-25: from now on everything passes through. */
+  goLegacy(): void {
+    this.inner.useEra?.(false);
+  }
+
+  private fromProxy(text: string, msg: Message | undefined, related: JsonRpcId | undefined): void {
+    if (this.modern) {
+      const m = (msg ?? JSON.parse(text)) as Record<string, any>;
+      if (typeof m.method === 'string' && this.answeredHere(m)) return;
+    }
+    this.inner.channel.writer.send(msg as Message, { text, relatedRequestId: related });
+  }
+
+  /** A message of the 2025 lifecycle the revision removed: handled here; true when nothing is to be sent. */
+  private answeredHere(m: Record<string, any>): boolean {
+    if (!('id' in m)) return DROPPED.has(m.method);
+    const id = m.id as JsonRpcId;
+    if (LOCAL_ANSWERS.has(m.method)) return this.answerLater(resultResponse(id, {}));
+    if (m.method !== Method.resourcesSubscribe && m.method !== Method.resourcesUnsubscribe) return false;
+    const uri = m.params?.uri;
+    if (!this.listen?.canSubscribe) {
+      return this.answerLater(errorResponse(id, ErrorCode.MethodNotFound, `server "${this.options.name}" does not support resource subscriptions`));
+    }
+    if (typeof uri !== 'string') return this.answerLater(errorResponse(id, ErrorCode.InvalidParams, 'Invalid params: uri must be a string'));
+    if (m.method === Method.resourcesSubscribe) this.listen.subscribe(uri);
+    else this.listen.unsubscribe(uri);
+    return this.answerLater(resultResponse(id, {}));
+  }
+
+  /** The exchange files a request only after writing it: the answer must come after that. */
+  private answerLater(answer: JsonRpcResponse): true {
+    queueMicrotask(() => this.up.pushValue(answer));
+    return true;
+  }
+
+  private fromBackend(msg: Record<string, any>, extra: MessageExtra | undefined): void {
+    if (!('method' in msg) && typeof msg.id === 'string') {
+      const probe = this.probes.get(msg.id);
+      if (probe) return probe(msg.error ? { error: msg.error } : { result: msg.result ?? {} });
+      if (msg.id.startsWith(LISTEN_ID_PREFIX)) return this.listen?.ended(msg as JsonRpcResponse);
+    }
+    if (this.modern) {
+      const subscription = msg.params?._meta?.[MetaKey.subscriptionId];
+      if (msg.method === ModernNotification.acknowledged) {
+        if (typeof subscription === 'string') this.listen?.acknowledged(subscription);
+        return;
+      }
+      if (subscription !== undefined) {
+        // A listen's notification: the exchange treats it as any unprompted notification.
+        delete msg.params._meta[MetaKey.subscriptionId];
+        if (Object.keys(msg.params._meta).length === 0) delete msg.params._meta;
+        return this.up.pushValue(msg);
+      }
+      if (!('method' in msg) && msg.result && !RESULT_TYPES.has(msg.result.resultType)) {
+        const message = `server "${this.options.name}" answered with an unknown resultType ${JSON.stringify(msg.result.resultType)}`;
+        return this.up.pushValue(errorResponse(msg.id, ErrorCode.InternalError, message));
+      }
+    }
+    this.up.pushValue(msg, extra);
+  }
+
+  private toBackend(msg: object): void {
+    try {
+      this.inner.channel.writer.send(msg as Message);
+    } catch (e) {
+      log.warn(`cannot send to server "${this.options.name}": ${errorMessage(e)}`);
+    }
+  }
+}
