@@ -207,21 +207,23 @@ describe('a 2026-07-28 backend behind the proxy', () => {
     await started(h);
     const { server, listen } = await listening(h);
     ack(server, listen.id, { toolsListChanged: true });
-    const answer = await h.client.request('resources/subscribe', { uri: 'mem://r' });
-    assert.deepEqual(answer.result, {});
-    assert.equal(server.requests('resources/subscribe').length, 0, 'not sent: the revision removed it');
+    const answer = h.client.request('resources/subscribe', { uri: 'mem://r' });
     const second = await waitFor(() => server.held.filter((m) => m.method === 'subscriptions/listen')[1], 'a second listen');
     assert.deepEqual(second.params!.notifications, { toolsListChanged: true, resourceSubscriptions: ['mem://r'] });
     assert.equal(server.notifications('notifications/cancelled').length, 0, 'the first one stays until the second is acknowledged');
     ack(server, second.id, { toolsListChanged: true, resourceSubscriptions: ['mem://r'] });
+    assert.deepEqual((await answer).result, {}, 'answered once the server took the URI');
+    assert.equal(server.requests('resources/subscribe').length, 0, 'not sent: the revision removed it');
     await waitFor(() => server.notifications('notifications/cancelled').find((n) => n.params?.requestId === listen.id), 'the first listen cancelled');
     server.notify('notifications/resources/updated', { uri: 'mem://r', _meta: { [SUB]: second.id } });
     const [updated] = await h.client.waitForNotification('notifications/resources/updated');
     assert.deepEqual(updated.params, { uri: 'mem://r' });
     // Unsubscribing: a listen without the URI.
-    assert.deepEqual((await h.client.request('resources/unsubscribe', { uri: 'mem://r' })).result, {});
+    const unsubscribed = h.client.request('resources/unsubscribe', { uri: 'mem://r' });
     const third = await waitFor(() => server.held.filter((m) => m.method === 'subscriptions/listen')[2], 'a third listen');
     assert.deepEqual(third.params!.notifications, { toolsListChanged: true });
+    ack(server, third.id, { toolsListChanged: true });
+    assert.deepEqual((await unsubscribed).result, {});
   });
 
   it('a listen that ends is opened again with backoff, and the lists are re-read after the gap; a refused one is not retried', async (t) => {

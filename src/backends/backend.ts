@@ -146,10 +146,11 @@ export class Backend {
     let connection: BackendConnection | undefined;
     try {
       connection = await this.connect();
-      const era = await settleEra(this.spec, connection, this.options.connectTimeoutMs);
+      const era = await settleEra(this.spec, connection, this.options.connectTimeoutMs, () => this.options.host.subscriptions?.uris(this) ?? []);
       if (era.reconnect) connection = await this.connect(); // it quit on the probe: 2025 only from now on
       this.checkStillWanted(connection);
       this.modern = era.modern;
+      this.listenUpdater = era.updateListen;
       this.init = era.init ?? (await this.initialize(connection, clientCapabilities, clientInfo));
       const catalog = await listCatalog(this.lister());
       this.checkStillWanted(connection);

@@ -44,4 +44,6 @@ export interface BackendHost<B = unknown> {
   ready(backend: B): void;
   /** State, catalog or capabilities changed; `kinds`: which lists (empty: state only). */
   changed(backend: B, kinds: ListKind[]): void;
+  /** The resources clients subscribed to, per backend (a 2026 backend's listen names them). */
+  readonly subscriptions?: { uris(backend: B): string[] };
 }

@@ -1,9 +1,9 @@
 // A backend connection that may speak MCP 2026-07-28, between the exchange and the wire. Until
 // the era is settled it passes every message through, except the probe (server/discover), which
 // it sends and answers itself. Once the backend is known to be modern it also:
-//  - answers what the revision removed instead of sending it: resources/subscribe and
-//    unsubscribe become the standing listen's filter, logging/setLevel and ping are no-ops (the
-//    log level travels in each request's `_meta`), initialized and roots/list_changed are dropped;
+//  - answers what the revision removed instead of sending it: logging/setLevel and ping are
+//    no-ops (the log level travels in each request's `_meta`), initialized and roots/list_changed
+//    are dropped (resources/subscribe never comes: the exchange changes the listen's URIs instead);
 //  - keeps the standing subscriptions/listen, whose notifications reach the exchange as plain
 //    backend notifications (subscription id removed), and hides the listen's own messages;
 //  - answers a result whose resultType it does not know with an error (the spec: invalid).
@@ -124,15 +124,21 @@ export class EraConnection implements BackendConnection {
     });
   }
 
-  /** The backend speaks 2026-07-28: its standing listen starts now, with the probe's envelope. */
-  goModern(capabilities: Record<string, any>, envelope: Envelope): void {
+  /**
+   * The backend speaks 2026-07-28: its standing listen starts now, with the probe's envelope and
+   * the URIs `uris` gives; `updateListen` follows later changes of those.
+   */
+  goModern(capabilities: Record<string, any>, envelope: Envelope, uris: () => string[]): void {
     this.modern = true;
     this.inner.useEra?.(true);
-    this.listen = new StandingListen(
-      { send: (msg) => this.toBackend(msg), deliver: (msg) => this.up.pushValue(msg), clock: this.options.clock, name: this.options.name, envelope },
-      capabilities,
-    );
-    this.listen.update();
+    const { clock, name } = this.options;
+    this.listen = new StandingListen({ send: (msg) => this.toBackend(msg), deliver: (msg) => this.up.pushValue(msg), clock, name, envelope, uris }, capabilities);
+    void this.listen.update();
+  }
+
+  /** The subscribed URIs changed: resolves once the server took the new set. */
+  updateListen(): Promise<void> {
+    return this.listen?.update() ?? Promise.resolve();
   }
 
   /** The backend speaks 2025-11-25: from now on everything passes through. */
@@ -151,21 +157,9 @@ export class EraConnection implements BackendConnection {
   /** A message of the 2025 lifecycle the revision removed: handled here; true when nothing is to be sent. */
   private answeredHere(m: Record<string, any>): boolean {
     if (!('id' in m)) return DROPPED.has(m.method);
-    const id = m.id as JsonRpcId;
-    if (LOCAL_ANSWERS.has(m.method)) return this.answerLater(resultResponse(id, {}));
-    if (m.method !== Method.resourcesSubscribe && m.method !== Method.resourcesUnsubscribe) return false;
-    const uri = m.params?.uri;
-    if (!this.listen?.canSubscribe) {
-      return this.answerLater(errorResponse(id, ErrorCode.MethodNotFound, `server "${this.options.name}" does not support resource subscriptions`));
-    }
-    if (typeof uri !== 'string') return this.answerLater(errorResponse(id, ErrorCode.InvalidParams, 'Invalid params: uri must be a string'));
-    if (m.method === Method.resourcesSubscribe) this.listen.subscribe(uri);
-    else this.listen.unsubscribe(uri);
-    return this.answerLater(resultResponse(id, {}));
-  }
-
-  /** The exchange files a request only after writing it: the answer must come after that. */
-  private answerLater(answer: JsonRpcResponse): true {
+    if (!LOCAL_ANSWERS.has(m.method)) return false;
+    // The exchange files a request only after writing it: the answer must come after that.
+    const answer = resultResponse(m.id as JsonRpcId, {});
     queueMicrotask(() => this.up.pushValue(answer));
     return true;
   }

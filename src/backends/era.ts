@@ -44,12 +44,17 @@ export interface Settled {
   modern: boolean;
   /** For a modern server: what its discover said, in the shape of an initialize result. */
   init?: InitializeResult;
+  /** For a modern server: tells its standing listen that the subscribed URIs changed. */
+  updateListen?: () => Promise<void>;
   /** The server quit on the probe: connect again (it will be spoken to in 2025 only). */
   reconnect?: boolean;
 }
 
-/** Probes the server (when its connection is wrapped for it) and settles the era of this connection. */
-export async function settleEra(spec: ServerSpec, connection: BackendConnection, connectTimeoutMs: number): Promise<Settled> {
+/**
+ * Probes the server (when its connection is wrapped for it) and settles the era of this
+ * connection. `uris`: the URIs clients subscribed to at this server (a modern one's listen names them).
+ */
+export async function settleEra(spec: ServerSpec, connection: BackendConnection, connectTimeoutMs: number, uris: () => string[]): Promise<Settled> {
   if (!(connection instanceof EraConnection)) return { modern: false };
   const forced = spec.protocol === MODERN_VERSION;
   if (!MODERN_TRANSPORTS.has(spec.transport)) throw new Error(`protocol ${MODERN_VERSION} runs over stdio or Streamable HTTP, not ${spec.transport}`);
@@ -67,8 +72,8 @@ export async function settleEra(spec: ServerSpec, connection: BackendConnection,
       continue;
     }
     if (verdict.init) {
-      connection.goModern(verdict.init.capabilities, envelope);
-      return { modern: true, init: verdict.init };
+      connection.goModern(verdict.init.capabilities, envelope, uris);
+      return { modern: true, init: verdict.init, updateListen: () => connection.updateListen() };
     }
     const why = verdict.legacy!;
     if (forced) throw new Error(`"protocol": "${MODERN_VERSION}" is configured, but ${why}`);

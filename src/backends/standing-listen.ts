@@ -1,9 +1,10 @@
 // The proxy's one standing subscriptions/listen per 2026-07-28 backend: the revision's only way
 // to hear of list changes and resource updates. Its filter asks for what the server can tell
 // (list_changed per list it says changes) plus resources/updated for the URIs clients subscribed
-// to. A new filter opens a new listen, and the old one is cancelled once the new one is
-// acknowledged (so nothing is missed in between); a listen that ends is opened again with backoff,
-// and after such a gap the lists are re-read (changes may have been missed).
+// to (the exchange's subscription table). A new filter opens a new listen, and the old one is
+// cancelled once the new one is acknowledged (so nothing is missed in between); a listen that
+// ends is opened again with backoff, and after such a gap the lists are re-read (changes may have
+// been missed).
 import { ErrorCode, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
 import { Notification } from '../../protocol/mcp.js';
 import { ModernMethod, stampEnvelope, type Envelope } from '../../protocol/modern.js';
@@ -14,6 +15,8 @@ import type { Clock, Timer } from '../router/clock.js';
 export const LISTEN_ID_PREFIX = 'multi-mcp-listen-';
 const RETRY_INITIAL_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+/** How long update() waits for the server to acknowledge a new filter. */
+const ACK_WAIT_MS = 10_000;
 
 interface Filter {
   toolsListChanged?: true;
@@ -30,12 +33,22 @@ export interface ListenIo {
   clock: Clock;
   name: string;
   envelope: Envelope;
+  /** The URIs clients want resources/updated for. */
+  uris(): string[];
+}
+
+interface Listen {
+  filter: string;
+  acked: boolean;
+  /** Re-read the lists once acknowledged (it follows a gap). */
+  resync: boolean;
+  /** update() calls waiting for its acknowledgement. */
+  waiting: (() => void)[];
 }
 
 export class StandingListen {
-  private readonly uris = new Set<string>();
-  /** Listens opened and not ended, by id: their filter (as JSON) and whether acknowledged. */
-  private readonly open = new Map<string, { filter: string; acked: boolean; resync: boolean }>();
+  /** Listens opened and not ended, by id. */
+  private readonly open = new Map<string, Listen>();
   private nextId = 1;
   private failures = 0;
   private retry: Timer | undefined;
@@ -49,24 +62,9 @@ export class StandingListen {
     private readonly capabilities: Record<string, any>,
   ) {}
 
-  get canSubscribe(): boolean {
-    return this.capabilities.resources?.subscribe === true;
-  }
-
   /** How many listens are open (tests check it drains). */
   get size(): number {
     return this.open.size;
-  }
-
-  subscribe(uri: string): void {
-    if (this.uris.has(uri)) return;
-    this.uris.add(uri);
-    this.update();
-  }
-
-  unsubscribe(uri: string): void {
-    if (!this.uris.delete(uri)) return;
-    this.update();
   }
 
   /** What the proxy wants to hear now; undefined when nothing. */
@@ -76,24 +74,43 @@ export class StandingListen {
     if (caps.tools?.listChanged) filter.toolsListChanged = true;
     if (caps.prompts?.listChanged) filter.promptsListChanged = true;
     if (caps.resources?.listChanged) filter.resourcesListChanged = true;
-    if (this.canSubscribe && this.uris.size > 0) filter.resourceSubscriptions = [...this.uris].sort();
+    const uris = caps.resources?.subscribe ? this.io.uris() : [];
+    if (uris.length > 0) filter.resourceSubscriptions = [...new Set(uris)].sort();
     return Object.keys(filter).length > 0 ? filter : undefined;
   }
 
-  /** Opens a listen for the wanted filter unless one is open for it already. */
-  update(): void {
-    if (this.closed || this.refused || this.retry) return;
+  /**
+   * Opens a listen for the wanted filter unless one is open for it already. Resolves once the
+   * server acknowledged it (or gave up on it, or did not answer within ACK_WAIT_MS).
+   */
+  update(): Promise<void> {
+    if (this.closed || this.refused || this.retry) return Promise.resolve();
     const filter = this.wanted();
     if (!filter) {
       for (const id of [...this.open.keys()]) this.cancel(id);
-      return;
+      return Promise.resolve();
     }
     const text = JSON.stringify(filter);
-    for (const listen of this.open.values()) if (listen.filter === text) return;
-    const id = `${LISTEN_ID_PREFIX}${this.nextId++}`;
-    this.open.set(id, { filter: text, acked: false, resync: this.resync });
-    this.resync = false;
-    this.io.send({ jsonrpc: '2.0', id, method: ModernMethod.listen, params: stampEnvelope({ notifications: filter }, this.io.envelope) });
+    let listen = [...this.open.values()].find((l) => l.filter === text);
+    if (!listen) {
+      const id = `${LISTEN_ID_PREFIX}${this.nextId++}`;
+      listen = { filter: text, acked: false, resync: this.resync, waiting: [] };
+      this.open.set(id, listen);
+      this.resync = false;
+      this.io.send({ jsonrpc: '2.0', id, method: ModernMethod.listen, params: stampEnvelope({ notifications: filter }, this.io.envelope) });
+    }
+    if (listen.acked) return Promise.resolve();
+    const waiting = listen.waiting;
+    return new Promise((resolve) => {
+      const timer = this.io.clock.after(ACK_WAIT_MS, done);
+      function done() {
+        timer.cancel();
+        const at = waiting.indexOf(done);
+        if (at >= 0) waiting.splice(at, 1);
+        resolve();
+      }
+      waiting.push(done);
+    });
   }
 
   /** The server acknowledged a listen: older ones can go; after a gap, the lists are re-read. */
@@ -102,6 +119,7 @@ export class StandingListen {
     if (!listen || listen.acked) return;
     listen.acked = true;
     this.failures = 0;
+    settle(listen);
     for (const other of [...this.open.keys()]) if (other !== id) this.cancel(other);
     if (listen.resync) {
       const filter = JSON.parse(listen.filter) as Filter;
@@ -109,13 +127,16 @@ export class StandingListen {
       if (filter.promptsListChanged) this.io.deliver({ jsonrpc: '2.0', method: Notification.promptsListChanged });
       if (filter.resourcesListChanged) this.io.deliver({ jsonrpc: '2.0', method: Notification.resourcesListChanged });
     }
-    this.update(); // the wanted filter may have changed while this one was being set up
+    void this.update(); // the wanted filter may have changed while this one was being set up
   }
 
   /** A listen's answer: it ended (result: the server closed it; error: refused, or the stream broke). */
   ended(msg: JsonRpcResponse): void {
     const id = msg.id as string;
-    if (!this.open.delete(id) || this.closed) return; // one we cancelled
+    const listen = this.open.get(id);
+    if (!listen || this.closed) return; // one we cancelled
+    this.open.delete(id);
+    settle(listen);
     const error = msg.error;
     if (error && (error.code === ErrorCode.MethodNotFound || error.code === ErrorCode.InvalidParams || error.code === ErrorCode.InvalidRequest)) {
       this.refused = true;
@@ -131,11 +152,13 @@ export class StandingListen {
     this.resync = true;
     this.retry = this.io.clock.after(delay, () => {
       this.retry = undefined;
-      this.update();
+      void this.update();
     });
   }
 
   private cancel(id: string): void {
+    const listen = this.open.get(id);
+    if (listen) settle(listen);
     this.open.delete(id);
     this.io.send({ jsonrpc: '2.0', method: Notification.cancelled, params: { requestId: id, reason: 'no longer needed' } });
   }
@@ -147,4 +170,8 @@ export class StandingListen {
     this.retry?.cancel();
     this.retry = undefined;
   }
+}
+
+function settle(listen: Listen): void {
+  for (const done of listen.waiting.splice(0)) done();
 }
