@@ -267,6 +267,25 @@ describe('a 2026-07-28 backend behind the proxy', () => {
   });
 });
 
+describe('listing', () => {
+  it('a server listing resources but serving no templates (an error, or a result without them) starts with none', async (t) => {
+    const script = (): FakeServerScript => ({ resources: [{ uri: 'mem://x', name: 'x' }], holdLists: ['resources/templates/list'] });
+    const h = harness(t, { erring: script(), empty: script() }, {});
+    const start = started(h);
+    const erring = await waitFor(() => serverOf(h, 'erring'), 'erring');
+    erring.fail((await erring.heldRequest('resources/templates/list')).id, { code: -32601, message: 'Method not found' });
+    const empty = await waitFor(() => serverOf(h, 'empty'), 'empty');
+    empty.answer((await empty.heldRequest('resources/templates/list')).id, { resultType: 'complete', ttlMs: 0, cacheScope: 'private' });
+    await start;
+    for (const name of ['erring', 'empty']) {
+      const backend = h.router.registry.get(name)!;
+      assert.equal(backend.state, 'ready', name);
+      assert.deepEqual(backend.catalog.resourceTemplates, []);
+      assert.equal(backend.catalog.resources.length, 1);
+    }
+  });
+});
+
 describe('the "protocol" config key', () => {
   it('takes auto, 2025-11-25 or 2026-07-28; absent is auto; 2026-07-28 is refused on sse and ws', () => {
     const parse = (server: object) => parseConfig(JSON.stringify({ mcpServers: { s: server } }), '/c/mcp.json', {});

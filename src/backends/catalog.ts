@@ -38,8 +38,15 @@ export async function listAll(lister: Lister, kind: ListKind): Promise<any[]> {
   const items: any[] = [];
   const seen = new Set<string>();
   let cursor: string | undefined;
+  // Servers that list resources often serve no templates (-32601, or a result without them): none.
+  const optional = kind === 'resourceTemplates';
   for (let page = 0; page < MAX_PAGES; page++) {
-    const parsed = schema.safeParse(await lister.request(method, cursor === undefined ? undefined : { cursor }));
+    const asked = lister.request(method, cursor === undefined ? undefined : { cursor });
+    const parsed = schema.safeParse(optional && page === 0 ? await asked.catch(() => ({ [key]: [] })) : await asked);
+    if (!parsed.success && optional && page === 0) {
+      lister.meta?.(kind, undefined, undefined);
+      return [];
+    }
     if (!parsed.success) throw new Error(`invalid ${method} result: ${parsed.error.issues[0]?.message}`);
     if (page === 0) lister.meta?.(kind, metaOf(parsed.data), hintsOf(parsed.data));
     items.push(...((parsed.data as any)[key] as any[]));

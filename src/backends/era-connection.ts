@@ -32,9 +32,13 @@ export interface EraAware {
   useEra?(modern: boolean): void;
 }
 
+/** What the exchange reads: the backend's messages, its invalid input and its paused streams, passed on. */
 class UpReader extends PushReader {
   invalid(bad: InvalidMessage): void {
     this.fireInvalid(bad);
+  }
+  paused(id: JsonRpcId): void {
+    this.fireStreamPaused(id);
   }
 }
 
@@ -71,6 +75,7 @@ export class EraConnection implements BackendConnection {
     const { reader } = inner.channel;
     reader.listen((msg, extra) => this.fromBackend(msg as Record<string, any>, extra));
     reader.onInvalid((bad) => this.up.invalid(bad));
+    reader.onStreamPaused((id) => this.up.paused(id));
     reader.onError((e) => log.error(`server "${options.name}": ${e.message}`));
     reader.onClose(() => this.up.end());
     inner.onLost((reason) => {
