@@ -2,7 +2,8 @@
 // server directly, then through multi-mcp (Streamable HTTP front and backend) in transparent mode
 // (--no-namespace) and with namespacing on (the backend given by URL alone, so the proxy must
 // detect Streamable HTTP itself). Prints the three pass counts and every failing check.
-// Then suite 0.2.0-alpha.11 for both protocol eras (conformance-eras.ts).
+// Then suite 0.2.0-alpha.11 for both protocol eras (conformance-eras.ts), and its 2026-07-28
+// client scenarios with the proxy as the client (conformance-modern-clients.ts).
 // Exits non-zero when transparent mode does not pass exactly the checks that pass directly, when
 // the namespaced failures are not exactly the ones README's "Conformance" section lists, or when
 // the reference server (outside this repository, see conformance-server.ts) is missing.
@@ -14,6 +15,7 @@ import { node22Missing, ROOT } from '../helpers/node22.js';
 import { killAllRunning } from '../helpers/run-child.js';
 import { clientConformanceMain } from './conformance-client-suite.js';
 import { runEras } from './conformance-eras.js';
+import { runModernClients } from './conformance-modern-clients.js';
 import { peerMissing, startConformanceServer } from './conformance-server.js';
 import { runSuite, SUITE_PACKAGE, type Check, type SuiteResult } from './conformance-suite.js';
 
@@ -133,6 +135,8 @@ async function main(): Promise<number> {
   const problems = verify(direct, transparent, namespaced);
   // Both protocol eras, suite 0.2.0-alpha.11 (conformance-eras.ts).
   problems.push(...(await runEras(started)));
+  // The proxy as a 2026-07-28 client (conformance-modern-clients.ts).
+  problems.push(...(await runModernClients()));
   if (problems.length) {
     console.log('\nFAILED:');
     for (const p of problems) console.log(`  ${p}`);
