@@ -32,7 +32,7 @@ const DISCOVER = {
 function modern(extra: FakeServerScript = {}, holdDiscover = false): FakeServerScript {
   return {
     tools: [TOOL],
-    resources: [{ uri: 'mem://r', name: 'r' }],
+    resources: [{ uri: 'mem://r', name: 'r' }, { uri: 'mem://s', name: 's' }],
     handlers: holdDiscover ? extra.handlers : { 'server/discover': () => DISCOVER, ...extra.handlers },
     holdLists: ['subscriptions/listen', ...(holdDiscover ? ['server/discover'] : []), ...(extra.holdLists ?? [])],
     ...extra,
@@ -218,12 +218,14 @@ describe('a 2026-07-28 backend behind the proxy', () => {
     server.notify('notifications/resources/updated', { uri: 'mem://r', _meta: { [SUB]: second.id } });
     const [updated] = await h.client.waitForNotification('notifications/resources/updated');
     assert.deepEqual(updated.params, { uri: 'mem://r' });
-    // Unsubscribing: a listen without the URI.
-    const unsubscribed = h.client.request('resources/unsubscribe', { uri: 'mem://r' });
+    // Unsubscribing reopens nothing (the listen asks for more than needed: no churn); the next
+    // change that needs a new listen leaves the URI out.
+    assert.deepEqual((await h.client.request('resources/unsubscribe', { uri: 'mem://r' })).result, {});
+    const other = h.client.request('resources/subscribe', { uri: 'mem://s' });
     const third = await waitFor(() => server.held.filter((m) => m.method === 'subscriptions/listen')[2], 'a third listen');
-    assert.deepEqual(third.params!.notifications, { toolsListChanged: true });
-    ack(server, third.id, { toolsListChanged: true });
-    assert.deepEqual((await unsubscribed).result, {});
+    assert.deepEqual(third.params!.notifications, { toolsListChanged: true, resourceSubscriptions: ['mem://s'] });
+    ack(server, third.id, { toolsListChanged: true, resourceSubscriptions: ['mem://s'] });
+    assert.deepEqual((await other).result, {});
   });
 
   it('a listen that ends is opened again with backoff, and the lists are re-read after the gap; a refused one is not retried', async (t) => {

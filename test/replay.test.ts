@@ -38,7 +38,7 @@ describe('replay: recorded transcripts', { timeout: 60_000 }, () => {
     for (const name of [
       'initialize-2025-11-25', 'initialize-2025-06-18', 'initialize-2025-03-26', 'initialize-2024-11-05',
       'initialize-unsupported-version', 'list-backend-pages', 'list-client-pages', 'tool-call', 'tool-unknown',
-      'cancellation', 'progress', 'sampling', 'elicitation', 'list-changed', 'subscription', 'backend-crash', 'sdk-backend',
+      'cancellation', 'progress', 'sampling', 'elicitation', 'list-changed', 'subscription', 'backend-crash', 'sdk-backend', 'era-probe',
       ...MULTI_SESSION,
     ]) {
       assert.ok(files.includes(`${name}.jsonl`), `missing fixtures/recordings/${name}.jsonl`);

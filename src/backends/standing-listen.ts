@@ -91,7 +91,9 @@ export class StandingListen {
       return Promise.resolve();
     }
     const text = JSON.stringify(filter);
-    let listen = [...this.open.values()].find((l) => l.filter === text);
+    // A listen asking for more than needed will do: fewer URIs wanted reopens nothing (the extra
+    // updates are dropped), so clients coming and going, or a shutdown, cause no churn.
+    let listen = [...this.open.values()].find((l) => l.filter === text) ?? [...this.open.values()].find((l) => covers(l.filter, filter));
     if (!listen) {
       const id = `${LISTEN_ID_PREFIX}${this.nextId++}`;
       listen = { filter: text, acked: false, resync: this.resync, waiting: [] };
@@ -174,4 +176,12 @@ export class StandingListen {
 
 function settle(listen: Listen): void {
   for (const done of listen.waiting.splice(0)) done();
+}
+
+/** True when the listen's filter (JSON) asks for everything `wanted` does. */
+function covers(filterText: string, wanted: Filter): boolean {
+  const has = JSON.parse(filterText) as Filter;
+  if ((wanted.toolsListChanged && !has.toolsListChanged) || (wanted.promptsListChanged && !has.promptsListChanged)) return false;
+  if (wanted.resourcesListChanged && !has.resourcesListChanged) return false;
+  return (wanted.resourceSubscriptions ?? []).every((uri) => has.resourceSubscriptions?.includes(uri));
 }

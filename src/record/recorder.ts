@@ -19,7 +19,7 @@ export type Direction = 'client>proxy' | 'proxy>client' | 'proxy>backend' | 'bac
 
 /** What 'event' lines carry. */
 export type TranscriptEvent =
-  | { type: 'setup'; servers: { name: string; session: string }[]; separator: string; namespace: boolean; pageSize?: number }
+  | { type: 'setup'; servers: { name: string; session: string; protocol?: string }[]; separator: string; namespace: boolean; pageSize?: number }
   | { type: 'backend-lost'; reason: string }
   | { type: 'session-closed' };
 

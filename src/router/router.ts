@@ -101,7 +101,7 @@ export class Router {
   configure(specs: ServerSpec[]): void {
     for (const spec of specs) this.registry.create(spec);
     const { naming, pageSize, recorder } = this.options;
-    const servers = specs.map((s) => ({ name: s.name, session: s.session }));
+    const servers = specs.map((s) => ({ name: s.name, session: s.session, protocol: s.protocol ?? 'auto' }));
     recorder?.record('event', 'proxy', { type: 'setup', servers, ...naming, ...(pageSize ? { pageSize } : {}) });
   }
 

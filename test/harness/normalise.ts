@@ -1,6 +1,6 @@
 // The replay normalisation, in one place (documented in replay.ts and README): where a message
 // holds an id the proxy allocated (matched through the IdBijection instead of compared), which
-// fields are ignored (the proxy's own version), and how a recorded input that refers to a
+// fields are ignored (the proxy's own version, also in a 2026 request's clientInfo), and how a recorded input that refers to a
 // proxy-allocated id (in the message, or as the request its wire related it to) is rewritten
 // before it is fed.
 import type { JsonRpcId } from '../../protocol/jsonrpc.js';
@@ -18,6 +18,7 @@ export const backendScope = (server: string) => `backend ${server}`;
 export const clientScope = (session: string) => `client ${session}`;
 
 const CANCELLED = 'notifications/cancelled';
+const CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
 const PROGRESS = 'notifications/progress';
 
 const isRequest = (msg: any) => typeof msg.method === 'string' && 'id' in msg;
@@ -34,6 +35,8 @@ export function outputRules(dir: Direction, peer: string, expected: any): Compar
     // The proxy uses its request id towards a backend as the progress token there.
     if (dir === 'proxy>backend' && expected.params?._meta?.progressToken !== undefined) ids.set('params._meta.progressToken', scope);
     if (dir === 'proxy>backend' && expected.method === 'initialize') ignore.add('params.clientInfo.version');
+    // A 2026-07-28 backend hears the proxy's identity on the proxy's own requests (probe, lists, listen).
+    if (dir === 'proxy>backend' && expected.params?._meta?.[CLIENT_INFO]?.name === 'multi-mcp') ignore.add(`params._meta[${JSON.stringify(CLIENT_INFO)}].version`);
   } else if (isNotification(expected) && expected.method === CANCELLED) {
     // Towards a backend: cancels the proxy's request; towards a client: a request the proxy sent it.
     ids.set('params.requestId', scope);

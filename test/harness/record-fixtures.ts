@@ -320,6 +320,22 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // A 2026-07-28 server (probe, no initialize, a standing listen) beside a 2025 one (probe refused, then initialize).
+    name: 'era-probe',
+    servers: { modern: fixture('modern.mjs'), echo: fixture('echo.mjs') },
+    sdk: async (client, notes) => {
+      const changed = notes.count(client, ToolListChangedNotificationSchema);
+      const updated = notes.count(client, ResourceUpdatedNotificationSchema);
+      await client.callTool({ name: 'modern__echo', arguments: { text: 'now' } });
+      await client.callTool({ name: 'echo__echo', arguments: { text: 'then' } });
+      await client.callTool({ name: 'modern__change_tools', arguments: {} });
+      await notes.until(() => changed() >= 1, 'notifications/tools/list_changed from the listen');
+      await client.subscribeResource({ uri: 'modern://a' });
+      await client.callTool({ name: 'modern__touch', arguments: { uri: 'modern://a' } });
+      await notes.until(() => updated() >= 1, 'notifications/resources/updated from the listen');
+    },
+  },
+  {
     name: 'sdk-backend',
     servers: { sdk: sdkServer(), calculator: fixture('calculator.mjs') },
     sdk: async (client) => {

@@ -25,7 +25,8 @@
 //  - a recorded input referring to such an id is rewritten through the bijection before it is
 //    fed: a backend's response id, notifications/progress token and `rel`, a client's response id.
 //  - `t` is ignored; so is the proxy's own version: `result.serverInfo.version` in its initialize
-//    answer to clients and `params.clientInfo.version` in its initialize request to backends.
+//    answer to clients, `params.clientInfo.version` in its initialize request to backends, and the
+//    `clientInfo` version in the `_meta` of its own requests to 2026-07-28 backends.
 //
 // Sessions: any number, each its own in-memory client peer under its recorded id (HTTP mode has
 // several; stdio one, "stdio"). Outputs to each are their own stream, so a message that reaches
@@ -37,6 +38,7 @@
 // not recorded, only which session gets it.
 import type { Connector } from '../../src/backends/connection.js';
 import { DEFAULT_RESTART } from '../../src/config/schema.js';
+import type { ServerSpec } from '../../src/config/spec.js';
 import { setLogSink } from '../../src/log.js';
 import type { Direction } from '../../src/record/recorder.js';
 import { Router } from '../../src/router/router.js';
@@ -172,6 +174,8 @@ class Replay {
       setup.servers.map((s) =>
         fakeSpec(s.name, {
           session: s.session as 'shared' | 'per-client',
+          // Transcripts from before the era probe name no protocol: they speak 2025 only.
+          protocol: (s.protocol ?? '2025-11-25') as ServerSpec['protocol'],
           restart: { ...DEFAULT_RESTART, enabled: this.restarts(s.name), initialDelayMs: 1, maxDelayMs: 1 },
         }),
       ),
