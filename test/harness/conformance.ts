@@ -143,7 +143,8 @@ async function main(): Promise<number> {
     if (direct.failed.length) console.log(`\ndirect run output:\n${direct.output}`);
   } else {
     console.log('\nOK: transparent mode passes exactly the direct checks; namespaced failures are exactly those README lists; ' +
-      'both eras keep every scored scenario that passes directly');
+      'both eras keep every scored scenario that passes directly (where conformance-eras.ts gates it); ' +
+      'the 2026-07-28 client scenarios pass with the proxy as the client');
   }
   // Closing line in the common "N passed, N failed" form: direct checks kept / lost through the proxy.
   const kept = direct.passed.filter((c) => keys(transparent.passed).has(key(c))).length;
