@@ -14,7 +14,7 @@ import { JsonValueSplitter } from './json-values.js';
 import { modernHeaders } from './mcp-headers.js';
 import { messageOf, requestIdOf, type MessageSink, type RemoteReader } from './remote-channel.js';
 import type { RemoteOptions } from './sse-client.js';
-import { readSse } from './sse-parse.js';
+import { readSse, readText } from './sse-parse.js';
 
 const ACCEPT = 'application/json, text/event-stream';
 /** How much of an error answer is read for its JSON-RPC error. */
@@ -182,31 +182,6 @@ function jsonRpcError(body: string): { code: number; message: string; data?: unk
 
 /** Reads an application/json body value by value until it ends; rejects when it breaks off. */
 function readJsonValues(res: IncomingMessage, onValue: (text: string) => void, onGarbage: (text: string) => void, maxChars: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const splitter = new JsonValueSplitter({ value: onValue, garbage: onGarbage }, maxChars);
-    let settled = false;
-    const fail = (err: Error) => {
-      if (settled) return;
-      settled = true;
-      res.destroy();
-      reject(err);
-    };
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      if (settled) return;
-      try {
-        splitter.feed(chunk);
-      } catch (e) {
-        fail(e as Error);
-      }
-    });
-    res.once('end', () => {
-      if (settled) return;
-      settled = true;
-      splitter.end();
-      resolve();
-    });
-    res.once('error', fail);
-    res.once('close', () => fail(new Error('stream closed')));
-  });
+  const splitter = new JsonValueSplitter({ value: onValue, garbage: onGarbage }, maxChars);
+  return readText(res, (chunk) => splitter.feed(chunk), () => splitter.end());
 }

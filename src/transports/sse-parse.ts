@@ -1,4 +1,5 @@
-// Reads a text/event-stream response body event by event (eventsource-parser does the framing).
+// Reads a text/event-stream response body event by event (eventsource-parser does the framing),
+// and any response body chunk by chunk as text.
 import type { IncomingMessage } from 'node:http';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
@@ -13,6 +14,23 @@ export interface SseCallbacks {
  * one event grows past `maxEventChars` (the stream is then ended: it cannot be resynchronized).
  */
 export function readSse(res: IncomingMessage, callbacks: SseCallbacks, maxEventChars: number): Promise<void> {
+  const parser = createParser({
+    onEvent: callbacks.onEvent,
+    onRetry: callbacks.onRetry,
+    maxBufferSize: maxEventChars,
+    onError: (err) => {
+      // Thrown inside feed(): readText ends the stream with it.
+      if (err.type === 'max-buffer-size-exceeded') throw new Error(`an event was larger than ${maxEventChars} characters`);
+    },
+  });
+  return readText(res, (chunk) => parser.feed(chunk));
+}
+
+/**
+ * Hands a response body to `feed` chunk by chunk as text. Resolves when it ends cleanly (after
+ * `end`); rejects when it breaks off, is aborted, or `feed` throws (the response is then destroyed).
+ */
+export function readText(res: IncomingMessage, feed: (chunk: string) => void, end?: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (err: Error) => {
@@ -21,19 +39,11 @@ export function readSse(res: IncomingMessage, callbacks: SseCallbacks, maxEventC
       res.destroy();
       reject(err);
     };
-    const parser = createParser({
-      onEvent: callbacks.onEvent,
-      onRetry: callbacks.onRetry,
-      maxBufferSize: maxEventChars,
-      onError: (err) => {
-        if (err.type === 'max-buffer-size-exceeded') fail(new Error(`an event was larger than ${maxEventChars} characters`));
-      },
-    });
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => {
       if (settled) return;
       try {
-        parser.feed(chunk);
+        feed(chunk);
       } catch (e) {
         fail(e as Error);
       }
@@ -41,6 +51,7 @@ export function readSse(res: IncomingMessage, callbacks: SseCallbacks, maxEventC
     res.once('end', () => {
       if (settled) return;
       settled = true;
+      end?.();
       resolve();
     });
     res.once('error', fail);
