@@ -8,6 +8,7 @@ import { EraConnection } from '../src/backends/era-connection.js';
 import { parseConfig } from '../src/config/index.js';
 import type { ServerSpec } from '../src/config/spec.js';
 import type { FakeServer, FakeServerScript } from './helpers/fake-backend.js';
+import { memoryChannelPair } from '../src/transports/memory.js';
 import { ManualClock } from './helpers/manual-clock.js';
 import { routerHarness, type Harness } from './helpers/router-harness.js';
 import { settle, waitFor } from './helpers/wait.js';
@@ -266,6 +267,21 @@ describe('a 2026-07-28 backend behind the proxy', () => {
     const call = await h.client.call('hello');
     assert.match(call.error!.message, /server "m" answered with an unknown resultType "surprise"/);
     assert.equal(server.requests('tools/call')[0].params!._meta['io.modelcontextprotocol/logLevel'], 'warning');
+  });
+});
+
+describe('the era connection', () => {
+  it('passes a message on with its text as received (answers are spliced, not serialized again), and the related request', async () => {
+    const [proxySide, serverSide] = memoryChannelPair();
+    const inner = { channel: proxySide, transport: 'memory', onLost() {}, close: async () => proxySide.close() };
+    const connection = new EraConnection(inner, { name: 'x', clock: new ManualClock() });
+    const got: [unknown, unknown, unknown][] = [];
+    connection.channel.reader.listen((msg, extra, text) => got.push([msg, extra, text]));
+    const raw = '{ "jsonrpc": "2.0",  "id": 7, "result": {"b": 1, "a": 2} }';
+    serverSide.writer.sendText(raw, undefined, 7);
+    await waitFor(() => got.length === 1, 'the message');
+    assert.deepEqual(got[0], [{ jsonrpc: '2.0', id: 7, result: { b: 1, a: 2 } }, { relatedRequestId: 7 }, raw]);
+    await connection.close();
   });
 });
 

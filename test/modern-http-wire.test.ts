@@ -1,6 +1,7 @@
 // The stateless 2026-07-28 Streamable HTTP wire on its own, against a scripted HTTP server: how
 // answers are read (JSON, several values in one application/json body, SSE), what a 4xx means,
-// notifications delivered beside the request they belong to, cancellation closing the POST, and
+// notifications delivered beside the request they belong to, trace context as a header,
+// cancellation closing the POST, and
 // the table of open POSTs draining after answer, cancel, failure and close.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -64,13 +65,15 @@ describe('2026-07-28 Streamable HTTP wire', () => {
     const { w, got, request, answer } = wire(url);
     request(1, 'tools/call', { _meta: meta, name: 'x', mode: 'json' });
     request(2, 'tools/call', { _meta: meta, name: 'x', mode: 'ndjson' });
-    request(3, 'tools/call', { _meta: meta, name: 'x', mode: 'sse' });
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    request(3, 'tools/call', { _meta: { ...meta, traceparent }, name: 'x', mode: 'sse' });
     for (const [id, mode] of [[1, 'json'], [2, 'ndjson'], [3, 'sse']] as const) assert.deepEqual((await answer(id)).result, { ok: mode });
     for (const id of [2, 3]) {
       const note = got.find((g) => g.msg.method === 'notifications/progress' && g.msg.params.progressToken === id)!;
       assert.deepEqual(note.extra, { relatedRequestId: id });
     }
     assert.equal(w.inflight, 0, 'every POST done');
+    assert.equal(seen.find((r) => r.body.id === 3)!.headers.traceparent, traceparent, 'trace context from _meta as a header, as on 2025 wires');
     for (const { headers } of seen) {
       assert.equal(headers['mcp-session-id'], undefined);
       assert.equal(headers['x-custom'], 'yes');

@@ -40,6 +40,10 @@ class UpReader extends PushReader {
   paused(id: JsonRpcId): void {
     this.fireStreamPaused(id);
   }
+  /** A message the wire's reader already classified, with its text when unchanged (answers are passed on spliced). */
+  pass(msg: Message, extra: MessageExtra | undefined, text: string | undefined): void {
+    this.deliverValue(msg, extra, text, true);
+  }
 }
 
 class DownWriter extends McpWriter {
@@ -73,7 +77,7 @@ export class EraConnection implements BackendConnection {
   ) {
     this.channel = channelOf(this.up, new DownWriter((text, msg, related) => this.fromProxy(text, msg, related), () => inner.channel.close()));
     const { reader } = inner.channel;
-    reader.listen((msg, extra) => this.fromBackend(msg as Record<string, any>, extra));
+    reader.listen((msg, extra, text) => this.fromBackend(msg as Record<string, any>, extra, text));
     reader.onInvalid((bad) => this.up.invalid(bad));
     reader.onStreamPaused((id) => this.up.paused(id));
     reader.onError((e) => log.error(`server "${options.name}": ${e.message}`));
@@ -169,7 +173,7 @@ export class EraConnection implements BackendConnection {
     return true;
   }
 
-  private fromBackend(msg: Record<string, any>, extra: MessageExtra | undefined): void {
+  private fromBackend(msg: Record<string, any>, extra: MessageExtra | undefined, text: string | undefined): void {
     if (!('method' in msg) && typeof msg.id === 'string') {
       const probe = this.probes.get(msg.id);
       if (probe) return probe(msg.error ? { error: msg.error } : { result: msg.result ?? {} });
@@ -185,14 +189,14 @@ export class EraConnection implements BackendConnection {
         // A listen's notification: the exchange treats it as any unprompted notification.
         delete msg.params._meta[MetaKey.subscriptionId];
         if (Object.keys(msg.params._meta).length === 0) delete msg.params._meta;
-        return this.up.pushValue(msg);
+        return this.up.pass(msg as Message, undefined, undefined);
       }
       if (!('method' in msg) && msg.result && !RESULT_TYPES.has(msg.result.resultType)) {
         const message = `server "${this.options.name}" answered with an unknown resultType ${JSON.stringify(msg.result.resultType)}`;
-        return this.up.pushValue(errorResponse(msg.id, ErrorCode.InternalError, message));
+        return this.up.pass(errorResponse(msg.id, ErrorCode.InternalError, message) as Message, undefined, undefined);
       }
     }
-    this.up.pushValue(msg, extra);
+    this.up.pass(msg as Message, extra, text);
   }
 
   private toBackend(msg: object): void {

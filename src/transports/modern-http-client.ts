@@ -8,6 +8,7 @@ import type { Message } from 'vscode-jsonrpc/node';
 import { ErrorCode, type JsonRpcId } from '../../protocol/jsonrpc.js';
 import { Notification } from '../../protocol/mcp.js';
 import { errorMessage, log } from '../log.js';
+import { traceHeaders } from '../observe/trace.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './channel.js';
 import { contentType, HttpClient, isOk, readBody, statusText } from './http-request.js';
 import { JsonValueSplitter } from './json-values.js';
@@ -68,7 +69,7 @@ export class ModernHttpWire implements MessageSink {
     if (id !== undefined) this.requests.set(id, abort);
     try {
       const res = await this.http.request('POST', url, {
-        headers: { ...this.options.headers, ...modernHeaders(msg, this.options.inputSchemaOf), 'Content-Type': 'application/json', Accept: ACCEPT },
+        headers: { ...this.options.headers, ...traceHeaders(msg), ...modernHeaders(msg, this.options.inputSchemaOf), 'Content-Type': 'application/json', Accept: ACCEPT },
         body: text,
         signal: abort.signal,
         // A notification is acknowledged at once (202); a request may take its time.
