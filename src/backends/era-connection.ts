@@ -50,8 +50,15 @@ class DownWriter extends McpWriter {
   constructor(
     private readonly onMessage: (text: string, msg: Message | undefined, related: JsonRpcId | undefined) => void,
     private readonly onEnd: () => void,
+    private readonly inner: McpWriter,
   ) {
     super();
+  }
+  override pause(relatedRequestId: JsonRpcId): void {
+    this.inner.pause(relatedRequestId);
+  }
+  override unsend(id: JsonRpcId): boolean {
+    return this.inner.unsend(id);
   }
   sendText(text: string, msg?: Message, relatedRequestId?: JsonRpcId): void {
     this.onMessage(text, msg, relatedRequestId);
@@ -75,7 +82,7 @@ export class EraConnection implements BackendConnection {
     private readonly inner: BackendConnection & EraAware,
     private readonly options: { name: string; clock: Clock },
   ) {
-    this.channel = channelOf(this.up, new DownWriter((text, msg, related) => this.fromProxy(text, msg, related), () => inner.channel.close()));
+    this.channel = channelOf(this.up, new DownWriter((text, msg, related) => this.fromProxy(text, msg, related), () => inner.channel.close(), inner.channel.writer));
     const { reader } = inner.channel;
     reader.listen((msg, extra, text) => this.fromBackend(msg as Record<string, any>, extra, text));
     reader.onInvalid((bad) => this.up.invalid(bad));

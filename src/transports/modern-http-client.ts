@@ -3,6 +3,7 @@
 // answer comes as `application/json` (one value, or several NDJSON-style, notifications first)
 // or as `text/event-stream`. No session (a Mcp-Session-Id a server sends anyway is ignored), no
 // GET stream, no DELETE. Cancelling a request closes its POST; nothing is sent for it.
+import { redactUrl } from '../redact.js';
 import type { IncomingMessage } from 'node:http';
 import type { Message } from 'vscode-jsonrpc/node';
 import { ErrorCode, type JsonRpcId } from '../../protocol/jsonrpc.js';
@@ -37,7 +38,7 @@ export class ModernHttpWire implements MessageSink {
     private readonly options: ModernHttpOptions,
     private readonly reader: RemoteReader,
   ) {
-    this.http = new HttpClient(options.url.protocol);
+    this.http = new HttpClient(options.url.protocol, options.auth);
     this.maxChars = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   }
 
@@ -84,7 +85,7 @@ export class ModernHttpWire implements MessageSink {
       await this.readAnswer(res, id, abort.signal);
     } catch (e) {
       if (this.closed || abort.signal.aborted) return;
-      this.fail(id, ErrorCode.ConnectionClosed, `POST ${url} of ${what} failed: ${errorMessage(e)}`);
+      this.fail(id, ErrorCode.ConnectionClosed, `POST ${redactUrl(url)} of ${what} failed: ${errorMessage(e)}`);
     } finally {
       if (id !== undefined && this.requests.get(id) === abort) this.requests.delete(id);
     }
@@ -104,7 +105,7 @@ export class ModernHttpWire implements MessageSink {
     const error = jsonRpcError(body);
     if (error) return this.reader.pushValue({ jsonrpc: '2.0', id, error });
     const detail = body.trim().split('\n')[0].slice(0, 200);
-    this.fail(id, ErrorCode.InternalError, `POST ${this.options.url} of ${what} answered ${statusText(res)}${detail ? `: ${detail}` : ''}`);
+    this.fail(id, ErrorCode.InternalError, `POST ${redactUrl(this.options.url)} of ${what} answered ${statusText(res)}${detail ? `: ${detail}` : ''}`);
   }
 
   /** A request's answer: JSON value(s) or an SSE stream, notifications about the request first. */
