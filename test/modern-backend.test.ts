@@ -201,3 +201,51 @@ describe('eras over stdio, and 2025 servers next to 2026 ones', { timeout: 120_0
     assert.ok(posts.slice(1).every((r) => r.headers['mcp-method'] === undefined), 'then 2025 only');
   });
 });
+
+describe('a server of both eras on one Streamable HTTP endpoint', { timeout: 120_000 }, () => {
+  let dual: ListeningProcess;
+  let only2026: ListeningProcess;
+  let proxy: StdioProxy;
+  before(async () => {
+    // d's discover lists 2025-11-25 too; n's does not, but the config says "both".
+    [dual, only2026] = await Promise.all([modernHttp(['--dual']), modernHttp()]);
+    proxy = await startProxy({ d: { url: dual.url }, n: { url: only2026.url, protocol: 'both' } });
+    await proxy.waitForStderr(/server "d" also speaks 2025-11-25/);
+    await proxy.waitForStderr(/server "n": no 2025-11-25 session beside the 2026-07-28 one \(.+\); 2025 clients are served through its 2026 side/);
+  });
+  after(async () => {
+    await proxy?.stop();
+    await Promise.all([dual?.stop(), only2026?.stop()]);
+  });
+
+  it("a 2025 client's call goes to the server's 2025 side when that side lists the tool, else to its 2026 side", async () => {
+    assert.match(proxy.stderr, /server "d" ready over http \(modern 1\.0\.0, protocol 2026-07-28\)/);
+    assert.equal((await proxy.call('d__era')).result.content[0].text, '2025-11-25');
+    assert.equal((await proxy.call('d__only_modern')).result.content[0].text, 'only_modern on 2026-07-28');
+    // A 2026-only server refuses the 2025 session the config asked for: everything goes to its 2026 side.
+    assert.equal((await proxy.call('n__era')).result.content[0].text, '2026-07-28');
+    const received = (await structured(proxy, 'd__received')).value as any[];
+    assert.equal(received.filter((r) => r.method === 'initialize').length, 1, 'one 2025 session');
+  });
+
+  it("a 2026 client's call goes to the 2026 side", async () => {
+    const modern = new StdioProxy({ servers: { d: { url: dual.url } } });
+    try {
+      const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+      const era = async () => (await modern.request('tools/call', { name: 'd__era', arguments: {}, _meta: meta }, { timeoutMs: PATIENCE_MS })).result?.content?.[0]?.text;
+      assert.equal(await era(), '2026-07-28');
+      await modern.waitForStderr(/server "d" also speaks 2025-11-25/);
+      assert.equal(await era(), '2026-07-28', 'with the 2025 side open too');
+    } finally {
+      await modern.stop();
+    }
+  });
+
+  it('the 2025 session is ended (DELETE) when the proxy shuts down', async () => {
+    proxy.child.stdin.end();
+    assert.ok(await proxy.exitsWithin(PATIENCE_MS), 'the proxy exits on stdin EOF');
+    const after = (await (await fetch(dual.url, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2026-07-28', 'Mcp-Method': 'tools/call', 'Mcp-Name': 'received' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'received', arguments: {}, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } } }) })).json()) as any;
+    const count = (method: string) => after.result.structuredContent.value.filter((r: any) => r.method === method).length;
+    assert.equal(count('HTTP DELETE'), 1, 'the proxy that shut down ended its 2025 session (the other one was killed)');
+  });
+});

@@ -313,4 +313,13 @@ describe('the "protocol" config key', () => {
     assert.throws(() => parse({ type: 'sse', url: 'http://h/sse', protocol: '2026-07-28' }), /protocol "2026-07-28" runs over stdio or Streamable HTTP, not type "sse"/);
     assert.equal(parse({ url: 'http://h/mcp', protocol: '2026-07-28' }).servers[0].protocol, '2026-07-28');
   });
+
+  it('"both" is for a Streamable HTTP URL only', () => {
+    const parse = (server: object) => parseConfig(JSON.stringify({ mcpServers: { s: server } }), '/c/mcp.json', {});
+    assert.equal(parse({ url: 'http://h/mcp', protocol: 'both' }).servers[0].protocol, 'both');
+    assert.equal(parse({ type: 'http', url: 'http://h/mcp', protocol: 'both' }).servers[0].protocol, 'both');
+    for (const server of [{ command: 'x' }, { type: 'sse', url: 'http://h/sse' }, { type: 'ws', url: 'ws://h/ws' }]) {
+      assert.throws(() => parse({ ...server, protocol: 'both' }), /protocol "both" is for a server reached by "url" over Streamable HTTP/, JSON.stringify(server));
+    }
+  });
 });

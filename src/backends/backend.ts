@@ -15,6 +15,7 @@ import { GiveUp } from './give-up.js';
 import type { AuthProvider, SignInState } from '../oauth/remote-auth.js';
 import { untilSignInNeeded } from '../oauth/until-sign-in.js';
 import { eraConnection, headerRules, settleEra } from './era.js';
+import { legacySpec, wantsLegacySide, quietHost, reportLegacySide, servesOnLegacySide } from './legacy-side.js';
 export type { Catalog };
 
 /** lastError while a server waits for a sign-in (the link itself is in authorizationUrl and on stderr). */
@@ -40,6 +41,8 @@ export interface BackendOptions {
   recorder?: Recorder;
   /** Sign-in for remote servers that want a token (OAuth). */
   auth?: AuthProvider;
+  /** The 2025 session beside a 2026 one (legacy-side.ts): its start is logged at debug level. */
+  legacySide?: boolean;
 }
 
 const EMPTY_CATALOG: Catalog = Object.freeze({ tools: [], prompts: [], resources: [], resourceTemplates: [] });
@@ -66,6 +69,8 @@ export class Backend {
    * the capabilities and identity of the client it is for) in `_meta`, stamped by the exchange.
    */
   modern = false;
+  /** A 2026 server that also speaks 2025 on the same endpoint: its session there (legacy-side.ts). */
+  private legacySide: Backend | undefined;
   readonly requestTimeoutMs: number;
   private readySince = 0;
   private restartTimer: Timer | undefined;
@@ -162,7 +167,8 @@ export class Backend {
       if (this.idleWhenReady) await this.idle();
       else this.options.host.ready(this);
       if (this.dirty.size > 0) void this.refreshDirty();
-      log.info(
+      if (this.modern && wantsLegacySide(this.spec, era.alsoLegacy === true)) void this.openLegacySide(connection);
+      (this.options.legacySide ? log.debug : log.info)(
         `server "${this.name}" ready over ${this.transport} (${this.init.serverInfo.name} ${this.init.serverInfo.version}, ` +
           `protocol ${this.init.protocolVersion}): ${this.catalog.tools.length} tools, ${this.catalog.prompts.length} prompts, ` +
           `${this.catalog.resources.length} resources, ${this.catalog.resourceTemplates.length} resource templates`,
@@ -175,7 +181,7 @@ export class Backend {
       }
       if (this.signIn?.needsSignIn) return this.waitForSignIn(e);
       this.lastError = errorMessage(e);
-      (this.restarts === 0 ? log.error : log.warn)(`server "${this.name}" failed to start: ${this.lastError}`);
+      (this.options.legacySide ? log.debug : this.restarts === 0 ? log.error : log.warn)(`server "${this.name}" failed to start: ${this.lastError}`);
       // Not awaited: a process slow to die must not hold up the other backends' start-up.
       this.closeConnection(`failed to start`).catch(() => {});
       if (retry && this.spec.restart.enabled) this.scheduleRestart();
@@ -219,6 +225,35 @@ export class Backend {
     }
     this.send({ jsonrpc: '2.0', method: Notification.initialized });
     return parsed.data;
+  }
+
+  /** Opens the 2025 session beside a 2026 one (kept only while this connection lasts). */
+  private async openLegacySide(connection: BackendConnection): Promise<void> {
+    const side = new Backend(legacySpec(this.spec), { ...this.options, host: quietHost(this.options.host), recorder: undefined, legacySide: true });
+    const outcome = await side.start(this.clientCapabilities, false, this.clientInfo).then(() => true, (e: unknown) => e);
+    if (this.connection !== connection || !reportLegacySide(this.name, outcome)) return void side.stop('not needed');
+    this.legacySide = side;
+  }
+
+  private async closeLegacySide(reason: string): Promise<void> {
+    const side = this.legacySide;
+    this.legacySide = undefined;
+    await side?.stop(reason);
+  }
+
+  /**
+   * Which side of the server serves a client's request: a 2025 client's request goes to the
+   * server's own 2025 side when that side lists its tool, prompt or resource.
+   */
+  sideFor(modernClient: boolean, method: string, params: Record<string, any> | undefined): Backend {
+    const side = this.legacySide;
+    if (modernClient || side?.state !== 'ready') return this;
+    return servesOnLegacySide(side.catalog, method, params) ? side : this;
+  }
+
+  /** This backend and its legacy side, if any (logging/setLevel reaches both). */
+  withSides(): Backend[] {
+    return this.legacySide ? [this, this.legacySide] : [this];
   }
 
   /** After each wait of a start: stopped, or the connection lost meanwhile, ends the start. */
@@ -332,6 +367,7 @@ export class Backend {
   private onLost(connection: BackendConnection, reason: string): void {
     if (this.connection !== connection) return;
     this.connection = undefined;
+    void this.closeLegacySide(reason);
     this.lastError = reason;
     const wasReady = this.state === 'ready';
     if (wasReady) log.error(`server "${this.name}" ${reason}`);
@@ -376,9 +412,10 @@ export class Backend {
   private async closeConnection(reason: string): Promise<void> {
     const connection = this.connection;
     this.connection = undefined;
-    if (!connection) return;
+    const side = this.closeLegacySide(reason);
+    if (!connection) return side;
     this.options.host.detach(this, connection, reason);
-    await connection.close();
+    await Promise.all([side, connection.close()]);
   }
 
   private setState(state: BackendState, kinds: ListKind[] = []): void {

@@ -48,6 +48,8 @@ export interface Settled {
   updateListen?: () => Promise<void>;
   /** The server quit on the probe: connect again (it will be spoken to in 2025 only). */
   reconnect?: boolean;
+  /** A modern server whose discover also lists a 2025 version: it serves that era too. */
+  alsoLegacy?: boolean;
 }
 
 /**
@@ -73,7 +75,7 @@ export async function settleEra(spec: ServerSpec, connection: BackendConnection,
     }
     if (verdict.init) {
       connection.goModern(verdict.init.capabilities, envelope, uris);
-      return { modern: true, init: verdict.init, updateListen: () => connection.updateListen() };
+      return { modern: true, init: verdict.init, updateListen: () => connection.updateListen(), alsoLegacy: verdict.alsoLegacy };
     }
     const why = verdict.legacy!;
     if (forced) throw new Error(`"protocol": "${MODERN_VERSION}" is configured, but ${why}`);
@@ -89,6 +91,7 @@ export async function settleEra(spec: ServerSpec, connection: BackendConnection,
 
 interface Verdict {
   init?: InitializeResult;
+  alsoLegacy?: boolean;
   retryAt?: string;
   /** Why the server is not spoken to in 2026-07-28. */
   legacy?: string;
@@ -121,7 +124,7 @@ function judge(answer: ProbeAnswer, corrected: boolean): Verdict {
     ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}),
   });
   if (!parsed.success) return { legacy: `server/discover answered an invalid result: ${parsed.error.issues[0]?.message}` };
-  return { init: parsed.data };
+  return { init: parsed.data, alsoLegacy: versions.some(isSupportedVersion) };
 }
 
 /**

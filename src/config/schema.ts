@@ -9,7 +9,7 @@ export const MAX_SERVER_NAME_LENGTH = 64;
 /** `streamable-http` (Roo Code) and `streamableHttp` (Cline) are names of `http`. */
 export const TRANSPORT_TYPES = ["stdio", "sse", "http", "streamable-http", "streamableHttp", "ws"] as const;
 /** MCP protocol era per server: "auto" probes server/discover (2026-07-28) and falls back to 2025-11-25. */
-export const PROTOCOL_SETTINGS = ["auto", "2025-11-25", "2026-07-28"] as const;
+export const PROTOCOL_SETTINGS = ["auto", "2025-11-25", "2026-07-28", "both"] as const;
 export type TransportType = (typeof TRANSPORT_TYPES)[number];
 
 /** Backoff used when `restart` is true or leaves a field out. */
@@ -149,6 +149,9 @@ function checkServerRules(server: Partial<Record<keyof ServerConfig, unknown>>, 
   }
 
   const type = TRANSPORT_TYPES.find((t) => t === server[typeKey]);
+  if (server.protocol === "both" && (!hasUrl || type === "stdio" || type === "sse" || type === "ws")) {
+    issue(`protocol "both" is for a server reached by "url" over Streamable HTTP (one endpoint serving both eras)`, ["protocol"]);
+  }
   if (type === undefined) return; // absent, or already reported as not one of TRANSPORT_TYPES
   if (type === "stdio") {
     if (!hasCommand) issue(`${typeKey} "stdio" requires "command"`, [typeKey]);

@@ -409,7 +409,7 @@ export class Router {
     for (const s of this.exchange.sessions()) if (s.logLevel !== undefined) level = Math.min(level ?? s.logLevel, s.logLevel);
     if (level === undefined || (level === this.sharedLevel && !force)) return;
     this.sharedLevel = level;
-    const shared = [...this.registry.list()].filter((b) => !this.exchange.ownerOf(b));
+    const shared = [...this.registry.list()].filter((b) => !this.exchange.ownerOf(b)).flatMap((b) => b.withSides());
     await this.setLevelOf(shared, level, false);
   }
 
@@ -455,7 +455,7 @@ export class Router {
   private toBackend(session: ClientSession, msg: JsonRpcRequest, server: string, backend: Backend | undefined, target?: string): void {
     if (msg.method === Method.resourcesSubscribe) this.exchange.subscribe(session, msg, backend, server);
     else if (msg.method === Method.resourcesUnsubscribe) this.exchange.unsubscribe(session, msg, backend, server);
-    else this.exchange.forward(session, msg, backend, server, { target });
+    else this.exchange.forward(session, msg, backend?.sideFor(session.modern !== undefined, msg.method, msg.params), server, { target });
   }
 
   /**
@@ -492,7 +492,7 @@ export class Router {
         return;
       }
       case Notification.rootsListChanged: {
-        const shared = [...this.registry.list()].filter((b) => !this.exchange.ownerOf(b));
+        const shared = [...this.registry.list()].filter((b) => !this.exchange.ownerOf(b)).flatMap((b) => b.withSides());
         const own = [...session.instances.values()].map(({ backend }) => backend);
         return this.exchange.rootsChanged(session, [...shared, ...own], msg);
       }

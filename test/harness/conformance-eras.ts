@@ -1,11 +1,12 @@
 // The official suite at 0.2.0-alpha.11, for both protocol eras, against its reference server
 // (which serves both on one endpoint) directly and through multi-mcp (--no-namespace), for each
-// requirement set. The proxy reaches the server two ways: as configured by default ("protocol"
-// auto: the probe finds 2026-07-28, so the proxy speaks 2026 to it) and pinned to 2025-11-25 (the
-// proxy speaks 2025 to it; a 2026 client then goes through the bridge). GATED says which runs must
-// keep every scored scenario that passes directly (except what ERA_LOSSES lists); the others are
-// measured and printed. server-sse-polling must run and pass its three checks through the pinned
-// proxy. Part of `npm run conformance`.
+// requirement set. The proxy reaches the server three ways ("protocol" of the backend): auto (the
+// default: the probe finds 2026-07-28, so the proxy speaks 2026 to it), both (2026, plus a 2025
+// session that serves 2025 clients what the server's 2025 side lists: see
+// src/backends/legacy-side.ts) and pinned to 2025-11-25 (a 2026 client then goes through the
+// bridge). GATED says which runs must keep every scored scenario that passes directly (except
+// what ERA_LOSSES lists); the others are measured and printed. server-sse-polling must run and
+// pass its three checks through "both" and the pinned proxy. Part of `npm run conformance`.
 import { startHttpProxy } from '../helpers/http-proxy.js';
 import { backendsStarted } from '../helpers/http-proxy.js';
 import { peerMissing, startConformanceServer, type PeerServer } from './conformance-server.js';
@@ -14,25 +15,26 @@ import { runSuite, SUITE_2026_PACKAGE, type SuiteResult } from './conformance-su
 export const REQUIREMENT_SETS = ['2025-11-25', '2026-07-28'] as const;
 const POLLING_CHECKS = ['server-sse-priming-event', 'server-sse-retry-field', 'server-sse-disconnect-resume'];
 /** How the proxy reaches the reference server: its "protocol" setting. */
-const BACKEND_ERAS = ['auto', '2025-11-25'] as const;
+const BACKEND_ERAS = ['auto', 'both', '2025-11-25'] as const;
 type BackendEra = (typeof BACKEND_ERAS)[number];
 
 /**
- * Scored scenarios a 2025 client loses when the proxy speaks 2026-07-28 to the reference server:
- * the server serves these tools' server→client requests (sampling, elicitation) and its stream
- * polling only on its 2025 side; on its 2026 side the same tools answer "not supported".
+ * Scored scenarios a 2025 client loses when the proxy speaks only 2026-07-28 to the reference
+ * server: the server serves these tools' server→client requests (sampling, elicitation) only on
+ * its 2025 side (on its 2026 side they answer "not supported"), and its discover does not say it
+ * speaks 2025 too, so "auto" opens no 2025 session; "both" keeps them.
  */
 export const ERA_LOSSES: Record<string, string[]> = {
   '2025-11-25/auto': ['tools-call-sampling', 'tools-call-elicitation', 'elicitation-sep1034-defaults', 'elicitation-sep1330-enums'],
 };
 
 /**
- * Runs that must keep every direct pass. The reference server's two sides serve different tools
- * (server→client requests and stream polling on its 2025 side, input_required tools on its 2026
- * side), so a 2026 client through the pinned proxy cannot have what the server serves only in
- * 2026: that run is measured, not gated.
+ * Runs that must keep every direct pass. The server's input_required tools exist only on its
+ * 2026 side, so a 2026 client through the pinned proxy cannot have them: that run is measured.
  */
-const GATED: Record<string, readonly BackendEra[]> = { '2025-11-25': ['auto', '2025-11-25'], '2026-07-28': ['auto'] };
+const GATED: Record<string, readonly BackendEra[]> = { '2025-11-25': ['auto', 'both', '2025-11-25'], '2026-07-28': ['auto', 'both'] };
+/** Runs through which server-sse-polling must pass its three checks (a 2025 session to the server). */
+const POLLING_ERAS: readonly BackendEra[] = ['both', '2025-11-25'];
 
 interface EraRun {
   requirements: string;
@@ -56,9 +58,11 @@ export function eraProblems({ requirements, direct, proxied }: EraRun): string[]
     }
   }
   if (requirements === '2025-11-25') {
-    const polling = proxied['2025-11-25'].passed.filter((c) => c.scenario === 'server-sse-polling').map((c) => c.id);
-    const missing = POLLING_CHECKS.filter((id) => !polling.includes(id));
-    if (missing.length) problems.push(`${requirements}: server-sse-polling through the proxy did not pass ${missing.join(', ')}`);
+    for (const era of POLLING_ERAS) {
+      const polling = proxied[era].passed.filter((c) => c.scenario === 'server-sse-polling').map((c) => c.id);
+      const missing = POLLING_CHECKS.filter((id) => !polling.includes(id));
+      if (missing.length) problems.push(`${requirements}: server-sse-polling through the proxy (backend "protocol": ${era}) did not pass ${missing.join(', ')}`);
+    }
   }
   return problems;
 }
@@ -98,8 +102,9 @@ export async function runEras(started: { stop(): Promise<void> }[]): Promise<str
     started.push(proxy);
     await backendsStarted(proxy);
     if (!/1 of 1 servers ready/.test(proxy.stderr())) return [`the 2026 reference server did not start behind the proxy (backend ${era}):\n${proxy.stderr()}`];
-    const spoken = era === 'auto' ? '2026-07-28' : era;
+    const spoken = era === '2025-11-25' ? era : '2026-07-28';
     if (!proxy.stderr().includes(`protocol ${spoken})`)) return [`the proxy (backend ${era}) does not speak ${spoken} to the reference server:\n${proxy.stderr()}`];
+    if (era === 'both') await proxy.waitForLog(/server "everything" also speaks 2025-11-25/);
     proxies[era] = `${proxy.url}/mcp`;
   }
   const runs: EraRun[] = [];
