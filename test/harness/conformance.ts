@@ -3,7 +3,9 @@
 // (--no-namespace) and with namespacing on (the backend given by URL alone, so the proxy must
 // detect Streamable HTTP itself). Prints the three pass counts and every failing check.
 // Then suite 0.2.0-alpha.11 for both protocol eras (conformance-eras.ts), and its 2026-07-28
-// client scenarios with the proxy as the client (conformance-modern-clients.ts).
+// client scenarios with the proxy as the client (conformance-modern-clients.ts), and the bridge: a
+// 2025 SDK client through a proxy of mixed eras to the 2026 server's input_required tools
+// (conformance-bridge.ts).
 // Exits non-zero when transparent mode does not pass exactly the checks that pass directly, when
 // the namespaced failures are not exactly the ones README's "Conformance" section lists, or when
 // the reference server (outside this repository, see conformance-server.ts) is missing.
@@ -14,6 +16,7 @@ import { backendsStarted, startHttpProxy, type HttpProxy } from '../helpers/http
 import { node22Missing, ROOT } from '../helpers/node22.js';
 import { killAllRunning } from '../helpers/run-child.js';
 import { clientConformanceMain } from './conformance-client-suite.js';
+import { runBridge } from './conformance-bridge.js';
 import { runEras } from './conformance-eras.js';
 import { runModernClients } from './conformance-modern-clients.js';
 import { peerMissing, startConformanceServer } from './conformance-server.js';
@@ -135,6 +138,8 @@ async function main(): Promise<number> {
   const problems = verify(direct, transparent, namespaced);
   // Both protocol eras, suite 0.2.0-alpha.11 (conformance-eras.ts).
   problems.push(...(await runEras(started)));
+  // A 2025 client through the bridge to the 2026 server's input_required tools (conformance-bridge.ts).
+  problems.push(...(await runBridge(started)));
   // The proxy as a 2026-07-28 client (conformance-modern-clients.ts).
   problems.push(...(await runModernClients()));
   if (problems.length) {
@@ -144,6 +149,7 @@ async function main(): Promise<number> {
   } else {
     console.log('\nOK: transparent mode passes exactly the direct checks; namespaced failures are exactly those README lists; ' +
       'both eras keep every scored scenario that passes directly (where conformance-eras.ts gates it); ' +
+      'a 2025 client gets the final answer of every input_required tool through the bridge; ' +
       'the 2026-07-28 client scenarios pass with the proxy as the client');
   }
   // Closing line in the common "N passed, N failed" form: direct checks kept / lost through the proxy.
