@@ -71,8 +71,8 @@ export class StreamableSession {
   client!: ClientSession;
   lastActivity = Date.now();
   private readonly posts = new Map<JsonRpcId, PendingPost>();
-  /** Paused POST streams by key, until a GET resumes them. */
-  private readonly paused = new Map<string, PendingPost>();
+  /** Paused POST streams by key, until a GET resumes them (made on first use: most sessions never pause). */
+  private paused: Map<string, PendingPost> | undefined;
   private nextStreamKey = 1;
   private getStream: SseStream | undefined;
   private readonly events: EventLog;
@@ -157,14 +157,15 @@ export class StreamableSession {
     if (post.key === undefined) return; // a client before 2025-11-25 cannot resume: its stream stays open
     const { maxQueuedEvents, maxQueuedBytes, eventBudget } = this.options;
     post.paused = { log: new EventLog(maxQueuedEvents, maxQueuedBytes, eventBudget, post.seq), answered: false };
-    if (this.paused.size >= MAX_PAUSED) this.forgetPaused(this.paused.values().next().value!);
-    this.paused.set(post.key, post);
+    const paused = (this.paused ??= new Map());
+    if (paused.size >= MAX_PAUSED) this.forgetPaused(paused.values().next().value!);
+    paused.set(post.key, post);
     post.stream!.end();
   }
 
   private forgetPaused(post: PendingPost): void {
     post.paused?.log.clear();
-    this.paused.delete(post.key!);
+    this.paused?.delete(post.key!);
     if (this.posts.get(post.id) === post) this.posts.delete(post.id);
   }
 
@@ -214,7 +215,7 @@ export class StreamableSession {
    */
   openGetStream(res: ServerResponse, lastEventId: string | undefined): void {
     const [key, after] = lastEventId?.split('.') ?? [];
-    const paused = key === undefined ? undefined : this.paused.get(key);
+    const paused = key === undefined ? undefined : this.paused?.get(key);
     if (paused) return this.resumePost(paused, res, Number(after));
     const stream = new SseStream(res, this.options.heartbeatMs, {}, this.options.outputBudget);
     const previous = this.getStream;
@@ -234,7 +235,7 @@ export class StreamableSession {
   /** A GET resuming a paused POST stream: what it missed after `after`, then the rest of it. */
   private resumePost(post: PendingPost, res: ServerResponse, after: number): void {
     const { log, answered } = post.paused!;
-    this.paused.delete(post.key!);
+    this.paused?.delete(post.key!);
     post.paused = undefined;
     post.res = res;
     post.stream = new SseStream(res, this.options.heartbeatMs, {}, this.options.outputBudget);
@@ -257,8 +258,8 @@ export class StreamableSession {
     }
     this.getStream?.end();
     this.getStream = undefined;
-    for (const post of this.paused.values()) post.paused?.log.clear();
-    this.paused.clear();
+    for (const post of this.paused?.values() ?? []) post.paused?.log.clear();
+    this.paused = undefined;
     this.events.clear();
     this.onEnded();
   }

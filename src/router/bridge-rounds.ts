@@ -43,7 +43,7 @@ export class InputRounds {
         session, proxyId, link: routed.link, backendId: key, method: req.method, backendToken: undefined,
         deadline: this.core.clock.now() + this.core.clientAnswerMs, createsTask: false, round: { routed: retry, key },
       };
-      ledger.outbound.set(proxyId, out);
+      (ledger.outbound ??= new Map()).set(proxyId, out);
       const params = req.method === Method.elicitationCreate && req.params?.mode === 'url' ? { ...req.params, elicitationId: randomUUID() } : req.params;
       session.send(params === undefined ? { jsonrpc: '2.0', id: proxyId, method: req.method } : { jsonrpc: '2.0', id: proxyId, method: req.method, params }, routed.clientId);
     }
@@ -77,9 +77,9 @@ export class InputRounds {
 
   /** The proxy's questions for this request that the client has not answered: withdrawn. */
   withdrawRound(ledger: Ledger, routed: Routed, reason: string): void {
-    for (const out of [...ledger.outbound.values()]) {
+    for (const out of [...(ledger.outbound?.values() ?? [])]) {
       if (out.round?.routed.clientId !== routed.clientId || out.session !== routed.session) continue;
-      ledger.outbound.delete(out.proxyId);
+      ledger.outbound?.delete(out.proxyId);
       out.session.send(notification(Notification.cancelled, { requestId: out.proxyId, reason }));
     }
   }

@@ -125,8 +125,8 @@ export interface Outbound {
 export interface Ledger {
   /** Its requests in flight at backends, by its own id. */
   readonly inflight: Map<JsonRpcId, Routed>;
-  /** Backends' requests sent to it, by the proxy id it saw. */
-  readonly outbound: Map<number, Outbound>;
+  /** Backends' requests sent to it, by the proxy id it saw (made on first use: most sessions get none). */
+  outbound: Map<number, Outbound> | undefined;
   nextId: number;
 }
 

@@ -81,7 +81,7 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
   // ---- sessions -------------------------------------------------------------------------------
 
   open(session: ClientSession): void {
-    this.ledgers.set(session, { inflight: new Map(), outbound: new Map(), nextId: 1 });
+    this.ledgers.set(session, { inflight: new Map(), outbound: undefined, nextId: 1 });
   }
 
   sessions(): IterableIterator<ClientSession> {
@@ -116,7 +116,7 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
     if (!ledger) return;
     this.ledgers.delete(session);
     for (const routed of ledger.inflight.values()) this.abandon(routed, reason);
-    for (const out of ledger.outbound.values()) {
+    for (const out of ledger.outbound?.values() ?? []) {
       if (out.round) continue; // asked by the proxy itself: its request is cancelled with the session's
       if (out.link.asked.get(out.backendId) === out) out.link.asked.delete(out.backendId);
       this.toBackend(out.link, errorResponse(out.backendId, ErrorCode.InternalError, `${reason} before answering ${out.method}`));
@@ -174,7 +174,7 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
     link.pending.clear();
     // Its requests to clients can never be answered now: tell the clients to stop.
     for (const out of link.asked.values()) {
-      this.ledgers.get(out.session)?.outbound.delete(out.proxyId);
+      this.ledgers.get(out.session)?.outbound?.delete(out.proxyId);
       out.session.send(notification(Notification.cancelled, { requestId: out.proxyId, reason: message }));
     }
     link.asked.clear();
@@ -301,9 +301,9 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
   /** A client's answer to a backend's request: back to that backend with its own id. */
   fromClientResponse(session: ClientSession, msg: JsonRpcResponse): void {
     const ledger = this.ledgers.get(session);
-    const out = typeof msg.id === 'number' ? ledger?.outbound.get(msg.id) : undefined;
+    const out = typeof msg.id === 'number' ? ledger?.outbound?.get(msg.id) : undefined;
     if (!out) return log.debug(`session ${session.id}: answer to unknown id ${JSON.stringify(msg.id)} dropped`);
-    ledger!.outbound.delete(out.proxyId);
+    ledger!.outbound?.delete(out.proxyId);
     if (out.round) return this.rounds.roundAnswered(out.round.routed, out.round.key, msg);
     if (out.link.asked.get(out.backendId) === out) out.link.asked.delete(out.backendId);
     if (out.createsTask && typeof msg.result?.task?.taskId === 'string') {
@@ -322,7 +322,7 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
   /** Progress from the client on a backend's request that carried a progress token. */
   fromClientProgress(session: ClientSession, msg: JsonRpcNotification): void {
     const token = msg.params?.progressToken;
-    const out = typeof token === 'number' ? this.ledgers.get(session)?.outbound.get(token) : undefined;
+    const out = typeof token === 'number' ? this.ledgers.get(session)?.outbound?.get(token) : undefined;
     if (out?.backendToken === undefined) return log.debug(`session ${session.id}: progress for unknown token dropped`);
     msg.params!.progressToken = out.backendToken;
     this.toBackend(out.link, msg);
@@ -493,7 +493,7 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
         const out = isValidId(requestId) ? link.asked.get(requestId) : undefined;
         if (!out) return;
         link.asked.delete(requestId as JsonRpcId);
-        this.ledgers.get(out.session)?.outbound.delete(out.proxyId);
+        this.ledgers.get(out.session)?.outbound?.delete(out.proxyId);
         return out.session.send(notification(Notification.cancelled, { ...msg.params, requestId: out.proxyId }));
       }
       case Notification.tasksStatus: {
@@ -575,7 +575,7 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
     };
     if (out.backendToken !== undefined) msg.params!._meta.progressToken = proxyId;
     if (msg.method === Method.elicitationCreate) this.noteElicitation(link, msg.params?.elicitationId, session);
-    ledger.outbound.set(proxyId, out);
+    (ledger.outbound ??= new Map()).set(proxyId, out);
     link.asked.set(msg.id, out);
     msg.id = proxyId;
     session.send(msg, this.relatedClientId(link, extra, session));
@@ -683,9 +683,9 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
       }
     }
     for (const ledger of this.ledgers.values()) {
-      for (const out of ledger.outbound.values()) {
+      for (const out of ledger.outbound?.values() ?? []) {
         if (out.deadline > now) continue;
-        ledger.outbound.delete(out.proxyId);
+        ledger.outbound?.delete(out.proxyId);
         if (out.round) {
           const message = `the client did not answer ${out.method} within ${formatDuration(this.options.clientAnswerMs)}`;
           this.rounds.withdrawRound(ledger, out.round.routed, message);
@@ -714,7 +714,7 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
 
   private waiting(): boolean {
     for (const link of this.links.values()) if (link.pending.size > 0) return true;
-    for (const ledger of this.ledgers.values()) if (ledger.outbound.size > 0) return true;
+    for (const ledger of this.ledgers.values()) if (ledger.outbound?.size) return true;
     return this.tasks.size > 0 || this.parks.size > 0;
   }
 
@@ -751,7 +751,7 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
     }
     for (const ledger of this.ledgers.values()) {
       inflight += ledger.inflight.size;
-      outbound += ledger.outbound.size;
+      outbound += ledger.outbound?.size ?? 0;
     }
     return { pending, asked, elicitations, inflight, outbound, tasks: this.tasks.size, subscriptions: this.subscriptions.size, parks: this.parks.size, connections: this.byConnection.size };
   }

@@ -11,14 +11,17 @@ import type { MessageChannel } from '../transports/channel.js';
 
 let nextSessionNumber = 1;
 
+export type Instance = { backend: Backend; ready: Promise<void> };
+const NO_INSTANCES: ReadonlyMap<string, Instance> = new Map();
+
 export class ClientSession {
   readonly id: string;
   initialized = false;
   protocolVersion: string | undefined;
   clientInfo: { name: string; version: string } & Record<string, unknown> = { name: 'unknown client', version: '' };
   capabilities: Record<string, any> = {};
-  /** Per-client backend instances of this session, by server name, with their start-up. */
-  readonly instances = new Map<string, { backend: Backend; ready: Promise<void> }>();
+  /** Per-client backend instances of this session, by server name (made on first use: most sessions have none). */
+  private ownInstances: Map<string, Instance> | undefined;
   /** Set by logging/setLevel: notifications/message below it are not sent to this client. */
   logLevel: number | undefined;
   /**
@@ -39,6 +42,19 @@ export class ClientSession {
     readonly front = 'memory',
   ) {
     this.id = id ?? `s${nextSessionNumber++}`;
+  }
+
+  /** Per-client backend instances of this session, by server name, with their start-up. */
+  get instances(): ReadonlyMap<string, Instance> {
+    return this.ownInstances ?? NO_INSTANCES;
+  }
+
+  setInstance(name: string, instance: Instance): void {
+    (this.ownInstances ??= new Map()).set(name, instance);
+  }
+
+  deleteInstance(name: string): void {
+    this.ownInstances?.delete(name);
   }
 
   /** A notification on this session's listen stream: tagged with the subscription id, on that stream. */

@@ -2,8 +2,9 @@
 // MCP needs that LSP framing has no word for: invalid input to answer, and which request a
 // message relates to when the wire tells (a Streamable HTTP POST's stream). That relation travels
 // beside the message as a typed argument (as the MCP SDK's Transport does), never on the message.
-import { AbstractMessageReader, AbstractMessageWriter, Emitter, type Disposable, type Event, type Message, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
+import type { Disposable, Message, MessageReader, MessageWriter, PartialMessageInfo } from 'vscode-jsonrpc/node';
 import { classify, ErrorCode, idOf, type JsonRpcId } from '../../protocol/jsonrpc.js';
+import { fire, NO_DISPOSABLE, subscribe, type Listener, type Listeners } from './listeners.js';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
@@ -36,33 +37,61 @@ export interface MessageChannel {
 }
 
 /** Base reader: decodes one JSON text into a message or reports it as invalid. */
-export abstract class McpReader extends AbstractMessageReader implements MessageReader {
+export abstract class McpReader implements MessageReader {
   protected callback: McpDataCallback | undefined;
   /** Messages that arrived before listen(): kept, not lost. */
-  private early: [Message, MessageExtra | undefined, string | undefined][] = [];
-  private readonly invalidEmitter = new Emitter<InvalidMessage>();
-  private readonly pausedEmitter = new Emitter<JsonRpcId>();
+  private early: [Message, MessageExtra | undefined, string | undefined][] | undefined;
+  private errorListeners: Listeners<Error>;
+  private closeListeners: Listeners<void>;
+  private invalidListeners: Listeners<InvalidMessage>;
+  private pausedListeners: Listeners<JsonRpcId>;
   private closed = false;
   private listening = false;
 
-  get onInvalid(): Event<InvalidMessage> {
-    return this.invalidEmitter.event;
+  onError(listener: Listener<Error>, thisArgs?: unknown, disposables?: Disposable[]): Disposable {
+    return subscribe((this.errorListeners ??= []), listener, thisArgs, disposables);
+  }
+
+  onClose(listener: Listener<void>, thisArgs?: unknown, disposables?: Disposable[]): Disposable {
+    return subscribe((this.closeListeners ??= []), listener, thisArgs, disposables);
+  }
+
+  /** Part of vscode-jsonrpc's MessageReader; no MCP wire reports partial messages. */
+  onPartialMessage(_listener: Listener<PartialMessageInfo>): Disposable {
+    return NO_DISPOSABLE;
+  }
+
+  onInvalid(listener: Listener<InvalidMessage>, thisArgs?: unknown, disposables?: Disposable[]): Disposable {
+    return subscribe((this.invalidListeners ??= []), listener, thisArgs, disposables);
   }
 
   /** The peer closed the stream of one of our requests on purpose and will resume it (Streamable HTTP polling). */
-  get onStreamPaused(): Event<JsonRpcId> {
-    return this.pausedEmitter.event;
+  onStreamPaused(listener: Listener<JsonRpcId>, thisArgs?: unknown, disposables?: Disposable[]): Disposable {
+    return subscribe((this.pausedListeners ??= []), listener, thisArgs, disposables);
   }
 
   protected fireStreamPaused(id: JsonRpcId): void {
-    this.pausedEmitter.fire(id);
+    fire(this.pausedListeners, id);
+  }
+
+  protected fireError(error: unknown): void {
+    fire(this.errorListeners, error instanceof Error ? error : new Error(String(error)));
+  }
+
+  protected fireClose(): void {
+    fire(this.closeListeners, undefined);
+  }
+
+  /** Forgets every listener. */
+  dispose(): void {
+    this.errorListeners = this.closeListeners = this.invalidListeners = this.pausedListeners = undefined;
   }
 
   listen(callback: McpDataCallback): Disposable {
     this.callback = callback;
     const early = this.early;
-    this.early = [];
-    for (const [msg, extra, text] of early) this.dispatch(msg, extra, text);
+    this.early = undefined;
+    for (const [msg, extra, text] of early ?? []) this.dispatch(msg, extra, text);
     // A second listen (a front handing the channel on) replaces the listener, not the source.
     if (!this.listening) {
       this.listening = true;
@@ -74,7 +103,7 @@ export abstract class McpReader extends AbstractMessageReader implements Message
   protected abstract startListening(): void;
 
   protected fireInvalid(invalid: InvalidMessage): void {
-    this.invalidEmitter.fire(invalid);
+    fire(this.invalidListeners, invalid);
   }
 
   /** Fire close once, whatever mix of end/close/error events the source emits. */
@@ -103,7 +132,7 @@ export abstract class McpReader extends AbstractMessageReader implements Message
       return;
     }
     if (this.callback) this.dispatch(value as Message, extra, text);
-    else this.early.push([value as Message, extra, text]);
+    else (this.early ??= []).push([value as Message, extra, text]);
   }
 
   /** Hands a message already delivered once to the current listener (a front that looked at it first). */
@@ -137,8 +166,31 @@ export function channelOf<R extends McpReader, W extends McpWriter>(reader: R, w
  * Base writer. `send` is the synchronous path the router uses (it throws when a message cannot be
  * serialized, so the caller can answer with an error); `write` is vscode-jsonrpc's promise API.
  */
-export abstract class McpWriter extends AbstractMessageWriter implements MessageWriter {
+export abstract class McpWriter implements MessageWriter {
   protected errorCount = 0;
+  private errorListeners: Listeners<[Error, Message | undefined, number | undefined]>;
+  private closeListeners: Listeners<void>;
+
+  onError(listener: Listener<[Error, Message | undefined, number | undefined]>, thisArgs?: unknown, disposables?: Disposable[]): Disposable {
+    return subscribe((this.errorListeners ??= []), listener, thisArgs, disposables);
+  }
+
+  onClose(listener: Listener<void>, thisArgs?: unknown, disposables?: Disposable[]): Disposable {
+    return subscribe((this.closeListeners ??= []), listener, thisArgs, disposables);
+  }
+
+  protected fireError(error: unknown, message?: Message, count?: number): void {
+    fire(this.errorListeners, [error instanceof Error ? error : new Error(String(error)), message, count]);
+  }
+
+  protected fireClose(): void {
+    fire(this.closeListeners, undefined);
+  }
+
+  /** Forgets every listener. */
+  dispose(): void {
+    this.errorListeners = this.closeListeners = undefined;
+  }
 
   send(msg: Message, options?: SendOptions): void {
     this.sendText(options?.text ?? JSON.stringify(msg), msg, options?.relatedRequestId);
