@@ -30,6 +30,14 @@ import { DEFAULT_STARTUP_GRACE_MS, settledWithin } from './startup.js';
 import type { NamingOptions } from './names.js';
 import { ClientSession } from './session.js';
 
+/** The merged lists, by the method that asks for each. */
+const LIST_METHODS: ReadonlyMap<string, ListKind> = new Map([
+  [Method.toolsList, 'tools'],
+  [Method.promptsList, 'prompts'],
+  [Method.resourcesList, 'resources'],
+  [Method.resourcesTemplatesList, 'resourceTemplates'],
+]);
+
 export interface RouterOptions extends Omit<BackendOptions, 'host' | 'clock'> {
   naming: NamingOptions;
   /** Merged lists longer than this are paginated to clients; undefined: never. */
@@ -196,29 +204,15 @@ export class Router {
       return session.send(errorResponse(msg.id, ErrorCode.InvalidRequest, `Invalid Request: id ${JSON.stringify(msg.id)} is already in use by a request in flight`));
     }
     if (session.modern) return this.onModernRequest(session, msg);
+    if (this.routeCommon(session, msg)) return;
     switch (msg.method) {
-      case Method.toolsCall:
-        return this.routeByName(session, msg, 'tool');
       case Method.ping:
         return session.send(resultResponse(msg.id, {}));
       case Method.initialize:
         return void this.initialize(session, msg);
-      case Method.toolsList:
-        return this.answerList(session, msg, 'tools');
-      case Method.promptsList:
-        return this.answerList(session, msg, 'prompts');
-      case Method.resourcesList:
-        return this.answerList(session, msg, 'resources');
-      case Method.resourcesTemplatesList:
-        return this.answerList(session, msg, 'resourceTemplates');
-      case Method.promptsGet:
-        return this.routeByName(session, msg, 'prompt');
-      case Method.resourcesRead:
       case Method.resourcesSubscribe:
       case Method.resourcesUnsubscribe:
         return this.routeByUri(session, msg);
-      case Method.completionComplete:
-        return this.routeCompletion(session, msg);
       case Method.loggingSetLevel:
         return void this.setLevel(session, msg);
       case Method.tasksGet:
@@ -232,26 +226,33 @@ export class Router {
     }
   }
 
+  /** The methods both eras have: calls, gets, reads, completions and the merged lists. False: not one of them. */
+  private routeCommon(session: ClientSession, msg: JsonRpcRequest): boolean {
+    switch (msg.method) {
+      case Method.toolsCall:
+        this.routeByName(session, msg, 'tool');
+        return true;
+      case Method.promptsGet:
+        this.routeByName(session, msg, 'prompt');
+        return true;
+      case Method.resourcesRead:
+        this.routeByUri(session, msg);
+        return true;
+      case Method.completionComplete:
+        this.routeCompletion(session, msg);
+        return true;
+    }
+    const kind = LIST_METHODS.get(msg.method);
+    if (kind === undefined) return false;
+    this.answerList(session, msg, kind);
+    return true;
+  }
+
   /** MCP 2026-07-28: no handshake, no session methods; discover and listen instead. */
   private onModernRequest(session: ClientSession, msg: JsonRpcRequest): void {
     if (isSealedState(msg.params?.requestState)) return this.exchange.resume(session, msg);
+    if (this.routeCommon(session, msg)) return;
     switch (msg.method) {
-      case Method.toolsCall:
-        return this.routeByName(session, msg, 'tool');
-      case Method.toolsList:
-        return this.answerList(session, msg, 'tools');
-      case Method.promptsList:
-        return this.answerList(session, msg, 'prompts');
-      case Method.resourcesList:
-        return this.answerList(session, msg, 'resources');
-      case Method.resourcesTemplatesList:
-        return this.answerList(session, msg, 'resourceTemplates');
-      case Method.promptsGet:
-        return this.routeByName(session, msg, 'prompt');
-      case Method.resourcesRead:
-        return this.routeByUri(session, msg);
-      case Method.completionComplete:
-        return this.routeCompletion(session, msg);
       case ModernMethod.discover:
         return session.send(resultResponse(msg.id, discoverResult(modernCapabilities(this.registry.list()), mergedInstructions([...this.registry.list()].filter((b) => session.view.allows(b.name))))));
       case ModernMethod.listen:
@@ -475,7 +476,7 @@ export class Router {
       instance = { backend, ready };
     }
     this.exchange.adopt(instance.backend, session);
-    session.instances.set(proto.name, instance);
+    session.setInstance(proto.name, instance);
     return instance;
   }
 
@@ -555,7 +556,7 @@ export class Router {
   private stopInstances(name: string, reason = 'was removed'): void {
     for (const session of this.exchange.sessions()) {
       const backend = session.instances.get(name)?.backend;
-      session.instances.delete(name);
+      session.deleteInstance(name);
       if (!backend || this.registry.isRegistered(backend)) continue; // adopted: goes with the registered one
       this.exchange.release(backend);
       void backend.stop(reason).then(() => this.registry.release(backend));
