@@ -2,7 +2,7 @@
 // (latency) and with many calls in flight (throughput).
 import type { ChildProcess } from 'node:child_process';
 import type { Agent } from 'node:http';
-import { keepAliveAgent, LegacySseClient, StreamableClient } from './http-client.js';
+import { keepAliveAgent, StatelessClient, LegacySseClient, StreamableClient } from './http-client.js';
 import { sequential, throughput, warmUp, type Budget, type Latency, type Throughput } from './measure.js';
 import { NdjsonClient, type RpcClient } from './ndjson-client.js';
 import { cpuMs, descendants, stopProcess } from './procs.js';
@@ -10,7 +10,7 @@ import { startBareHttp, startByteRelay, startEcho, startMcpProxy, startProxyHttp
 
 export const INFLIGHT = 64;
 
-export type Baseline = 'direct stdio' | 'byte relay stdio' | 'bare HTTP' | 'multi-mcp stdio';
+export type Baseline = 'direct stdio' | 'byte relay stdio' | 'bare HTTP' | 'multi-mcp stdio' | 'multi-mcp Streamable HTTP';
 
 export interface CallScenario {
   name: string;
@@ -77,6 +77,13 @@ async function streamable(system: HttpSystem, tool: string): Promise<Running> {
   return { client, tool, children: [system.child], agents: [agent] };
 }
 
+async function stateless(system: HttpSystem, tool: string): Promise<Running> {
+  const agent = keepAliveAgent(INFLIGHT);
+  const client = new StatelessClient(new URL('/mcp', system.url), agent);
+  await client.initialize();
+  return { client, tool, children: [system.child], agents: [agent] };
+}
+
 async function legacySse(system: HttpSystem, tool: string): Promise<Running> {
   const agent = keepAliveAgent(INFLIGHT);
   const client = new LegacySseClient(new URL('/sse', system.url), agent);
@@ -92,6 +99,7 @@ export const CALL_SCENARIOS: CallScenario[] = [
   { name: 'multi-mcp stdio + metrics', baseline: 'multi-mcp stdio', start: () => stdioClient(startProxyStdio(ONE_ECHO(), ['--metrics', '127.0.0.1:0']), PROXIED_TOOL) },
   { name: 'bare HTTP', start: async () => streamable(await startBareHttp(), 'echo') },
   { name: 'multi-mcp Streamable HTTP', baseline: 'bare HTTP', start: async () => streamable(await startProxyHttp(ONE_ECHO()), PROXIED_TOOL) },
+  { name: 'multi-mcp Streamable HTTP, 2026-07-28', baseline: 'multi-mcp Streamable HTTP', start: async () => stateless(await startProxyHttp(ONE_ECHO()), PROXIED_TOOL) },
   { name: 'multi-mcp legacy SSE', baseline: 'bare HTTP', start: async () => legacySse(await startProxyHttp(ONE_ECHO()), PROXIED_TOOL) },
   { name: 'supergateway Streamable HTTP', baseline: 'bare HTTP', start: async () => streamable(await startSupergateway(), 'echo') },
   { name: 'mcp-proxy Streamable HTTP', baseline: 'bare HTTP', start: async () => streamable(await startMcpProxy(), 'echo') },

@@ -6,6 +6,7 @@ import type { RpcClient } from './ndjson-client.js';
 import { Waiters } from './waiters.js';
 
 export const PROTOCOL_VERSION = '2025-06-18';
+const MODERN_VERSION = '2026-07-28';
 const INIT_PARAMS = { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'bench', version: '1.0.0' } };
 
 interface Reply {
@@ -100,6 +101,45 @@ export class StreamableClient implements RpcClient {
     await send(this.agent, this.url, 'DELETE', this.headers);
     this.sessionId = undefined;
   }
+}
+
+/** MCP 2026-07-28: no session; each request carries its envelope in `_meta` and the revision's headers. */
+export class StatelessClient implements RpcClient {
+  private nextId = 1;
+  private readonly meta = {
+    'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+    'io.modelcontextprotocol/clientCapabilities': {},
+    'io.modelcontextprotocol/clientInfo': INIT_PARAMS.clientInfo,
+  };
+
+  constructor(
+    private readonly url: URL,
+    private readonly agent: Agent,
+  ) {}
+
+  /** server/discover: proves the endpoint speaks 2026-07-28 (nothing to set up). */
+  async initialize(): Promise<any> {
+    const result = await this.request('server/discover', {});
+    if (!result.supportedVersions?.includes(MODERN_VERSION)) throw new Error(`server/discover: ${JSON.stringify(result)}`);
+    return result;
+  }
+
+  async request(method: string, params: Record<string, any> = {}): Promise<any> {
+    const id = this.nextId++;
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      'MCP-Protocol-Version': MODERN_VERSION,
+      'Mcp-Method': method,
+    };
+    if (typeof params.name === 'string') headers['Mcp-Name'] = params.name;
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: this.meta } });
+    return resultOf(await send(this.agent, this.url, 'POST', headers, body), id);
+  }
+
+  notify(): void {}
+
+  async close(): Promise<void> {}
 }
 
 /** Legacy HTTP+SSE: answers arrive on the GET stream, matched to requests by id. */

@@ -1,12 +1,15 @@
-// Proxy memory: RSS idle (HTTP mode, one echo backend ready, no session), with 1,000 Streamable
-// HTTP sessions held (each initialized and one call answered), and after they are all DELETEd
-// (sampled until back within the target of idle, or the time budget runs out).
+// Proxy memory: RSS idle (HTTP mode, one echo backend ready, no session), with 10,000 Streamable
+// HTTP sessions held (each initialized and one call answered; --max-sessions raised to that), and
+// after they are all DELETEd (sampled until back within the target of idle, or the time budget
+// runs out). What each held session costs is measured on the JS heap after full collections
+// (test/helpers/gc-probe.ts in the proxy): RSS keeps pages the allocator has not given back.
+import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keepAliveAgent, send, StreamableClient } from './http-client.js';
 import { rssBytes, stopProcess } from './procs.js';
 import { startBareHttp, startProxyHttp, writeConfig } from './systems.js';
 
-export const SESSIONS = 1000;
+export const SESSIONS = 10_000;
 /** Connections used to open the sessions (the sessions are all held at once; sockets are pooled). */
 const CONNECTIONS = 64;
 /**
@@ -27,19 +30,23 @@ export interface MemoryResult {
   releasedMb: number;
   /** Time from the last DELETE until the released sample was taken. */
   releasedAfterMs: number;
+  /** Heap + external after full GCs: idle, and with the sessions held. */
+  idleHeapMb: number;
+  heldHeapMb: number;
 }
 
 const mb = (bytes: number) => bytes / (1024 * 1024);
 
 export async function runMemory(releaseBudgetMs: number): Promise<MemoryResult> {
   const bareIdleMb = mb(await idleRssOfBareHttp());
-  const system = await startProxyHttp(writeConfig('memory.json', [{ name: 'echo' }]));
+  const system = await startProxyHttp(writeConfig('memory.json', [{ name: 'echo' }]), ['--max-sessions', String(SESSIONS)], { gcProbe: true });
   const pid = system.child.pid!;
   const agent = keepAliveAgent(CONNECTIONS);
   try {
     await waitReady(system.url, agent);
     await sleep(SETTLE_MS);
     const idle = rssBytes(pid);
+    const idleHeap = await heapAfterGc(system.child);
 
     const mcp = new URL('/mcp', system.url);
     const clients = Array.from({ length: SESSIONS }, () => new StreamableClient(mcp, agent));
@@ -47,6 +54,7 @@ export async function runMemory(releaseBudgetMs: number): Promise<MemoryResult> 
     const params = { name: 'echo__echo', arguments: { text: 'hello' } };
     await Promise.all(clients.map((c) => c.request('tools/call', params)));
     const held = rssBytes(pid);
+    const heldHeap = await heapAfterGc(system.child);
 
     await Promise.all(clients.map((c) => c.close()));
     agent.destroy(); // the clients are gone: their connections too
@@ -56,11 +64,24 @@ export async function runMemory(releaseBudgetMs: number): Promise<MemoryResult> 
       await sleep(SAMPLE_MS);
       released = rssBytes(pid);
     }
-    return { sessions: SESSIONS, bareIdleMb, idleMb: mb(idle), heldMb: mb(held), releasedMb: mb(released), releasedAfterMs: Date.now() - t0 };
+    const releasedAfterMs = Date.now() - t0;
+    return { sessions: SESSIONS, bareIdleMb, idleMb: mb(idle), heldMb: mb(held), releasedMb: mb(released), releasedAfterMs, idleHeapMb: mb(idleHeap), heldHeapMb: mb(heldHeap) };
   } finally {
     agent.destroy();
     await stopProcess(system.child);
   }
+}
+
+/** The proxy's heap and external memory after full collections (its gc-probe answers on IPC). */
+function heapAfterGc(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the proxy did not answer the gc probe within 30 s')), 30_000);
+    child.once('message', (usage: any) => {
+      clearTimeout(timer);
+      resolve(usage.heapUsed + usage.external);
+    });
+    child.send('gc');
+  });
 }
 
 async function idleRssOfBareHttp(): Promise<number> {

@@ -70,6 +70,19 @@ export function checkTargets(r: Results): Target[] {
     const ratio = http.throughput.perSecond / bare.throughput.perSecond;
     out.push({ scenario: http.name, target: 'throughput ≥ 90 % of bare HTTP', measured: pct(ratio), met: ratio >= 0.9 });
   }
+  const modern = row('multi-mcp Streamable HTTP, 2026-07-28');
+  if (http && modern) {
+    // "No slower than 2025 session requests": medians of interleaved rounds still move a few %
+    // between two identical proxies here, so 5 % is the noise allowance.
+    const ratio = modern.throughput.perSecond / http.throughput.perSecond;
+    const added = modern.latency.p50Us - http.latency.p50Us;
+    out.push({
+      scenario: modern.name,
+      target: 'no slower than 2025 session requests (throughput ≥ 95 %, p50 ≤ +5 %)',
+      measured: `${pct(ratio)} throughput, p50 ${added >= 0 ? '+' : ''}${us(added)}`,
+      met: ratio >= 0.95 && modern.latency.p50Us <= http.latency.p50Us * 1.05,
+    });
+  }
   const peers = PEERS.map(row).filter((p): p is CallResult => p !== undefined);
   if (http && peers.length > 0) {
     const fastest = peers.reduce((a, b) => (b.throughput.perSecond > a.throughput.perSecond ? b : a));
@@ -85,22 +98,29 @@ export function checkTargets(r: Results): Target[] {
   }
   if (r.startup) {
     const s = r.startup;
-    const limit = 1.5 * s.parallelDirectMs + 200;
+    const limit = 1.1 * s.parallelDirectMs;
     out.push({
       scenario: `start-up ${s.backends}×${s.toolsPerBackend} tools`,
-      target: '≤ 1.5 × slowest backend (all started in parallel) + 200 ms',
+      target: '≤ 1.1 × the slowest backend (all started in parallel by a raw client)',
       measured: `${s.proxyMs.toFixed(0)} ms = ×${(s.proxyMs / s.parallelDirectMs).toFixed(2)} of ${s.parallelDirectMs.toFixed(0)} ms (limit ${limit.toFixed(0)} ms)`,
       met: s.proxyMs <= limit,
     });
-    out.push({ scenario: `merged tools/list (${s.mergedTools} tools)`, target: 'p50 ≤ 5 ms', measured: `${s.toolsListP50Ms.toFixed(2)} ms`, met: s.toolsListP50Ms <= 5 });
+    out.push({ scenario: `merged tools/list (${s.mergedTools} tools)`, target: 'p50 ≤ 1 ms (request sent → last byte read)', measured: `${s.toolsListP50Ms.toFixed(2)} ms (${(s.toolsListBytes / 1024).toFixed(0)} KB; with the client's JSON.parse ${s.toolsListParsedP50Ms.toFixed(2)} ms)`, met: s.toolsListP50Ms <= 1 });
   }
   if (r.memory) {
     const m = r.memory;
     out.push({
       scenario: 'RSS idle',
-      target: '≤ 60 MB',
+      target: '≤ 50 MB',
       measured: `${m.idleMb.toFixed(1)} MB (bare node:http ${m.bareIdleMb.toFixed(1)} MB, ×${(m.idleMb / m.bareIdleMb).toFixed(2)})`,
-      met: m.idleMb <= 60,
+      met: m.idleMb <= 50,
+    });
+    const perSessionKb = ((m.heldHeapMb - m.idleHeapMb) * 1024) / m.sessions;
+    out.push({
+      scenario: `retained per idle Streamable HTTP session (${m.sessions} held)`,
+      target: '≤ 3 KB (JS heap + external after full GC)',
+      measured: `${perSessionKb.toFixed(2)} KB (heap ${m.idleHeapMb.toFixed(1)} → ${m.heldHeapMb.toFixed(1)} MB; RSS ${m.idleMb.toFixed(1)} → ${m.heldMb.toFixed(1)} MB)`,
+      met: perSessionKb <= 3,
     });
     const ratio = m.releasedMb / m.idleMb - 1;
     out.push({

@@ -5,13 +5,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { drain, startProcess, waitForOutput } from './procs.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const ECHO = join(ROOT, 'fixtures/servers/echo.mjs');
 const CLI = join(ROOT, 'dist/src/cli.js');
 const BARE = join(ROOT, 'dist/bench/bare-http-server.js');
+const GC_PROBE = join(ROOT, 'dist/test/helpers/gc-probe.js');
 const RELAY = join(ROOT, 'dist/bench/byte-relay.js');
 const SUPERGATEWAY = join(ROOT, 'node_modules/supergateway/dist/index.js');
 const MCP_PROXY = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
@@ -73,8 +74,10 @@ export interface HttpSystem {
   url: string;
 }
 
-export async function startProxyHttp(config: string): Promise<HttpSystem> {
-  const child = startProcess(process.execPath, [...proxyNodeFlags, CLI, '--config', config, '--transport', 'http', '--port', '0']);
+/** `gcProbe`: the proxy runs test/helpers/gc-probe.ts (full GC + memoryUsage on the IPC message "gc"). */
+export async function startProxyHttp(config: string, args: string[] = [], opts: { gcProbe?: boolean } = {}): Promise<HttpSystem> {
+  const probe = opts.gcProbe ? ['--expose-gc', '--import', pathToFileURL(GC_PROBE).href] : [];
+  const child = startProcess(process.execPath, [...proxyNodeFlags, ...probe, CLI, '--config', config, '--transport', 'http', '--port', '0', ...args], opts.gcProbe ? { stdio: ['pipe', 'pipe', 'pipe', 'ipc'] } : {});
   const m = await waitForOutput(child, /listening on (http:\/\/[^\s]+)/, START_TIMEOUT_MS);
   drain(child);
   return { child, url: m[1] };
