@@ -9,6 +9,7 @@ import { ProxyObserver } from '../src/observe/proxy-observer.js';
 import { tool } from './helpers/fake-backend.js';
 import { parseExposition, sampleValue } from './helpers/prometheus.js';
 import { routerHarness, type Harness } from './helpers/router-harness.js';
+import { modernRequest } from './helpers/modern-client.js';
 import { waitFor } from './helpers/wait.js';
 
 const START = Date.UTC(2026, 0, 1);
@@ -130,4 +131,17 @@ test('--metrics-tool-labels adds the tool name to request series, only for tools
   assert.equal(value('quick'), 2);
   assert.equal(value('other'), 1);
   assert.equal(sampleValue(families, 'multi_mcp_backend_request_duration_seconds_count', { server: 'beta', tool: 'quick' }), 2);
+});
+
+test('a 2026-07-28 request is counted as a call, not as a client session', async (t) => {
+  let h: Harness | undefined;
+  const observer = new ProxyObserver({ backends: () => h!.router.registry.list() });
+  h = routerHarness(t, { beta: { tools: [tool('quick')] } }, { observer });
+  await h.client.initialize();
+  const call = modernRequest(h.router, 'tools/call', { name: 'beta__quick', arguments: {} });
+  assert.equal((await call.answer).result?.content?.[0]?.text, 'beta:quick');
+  const families = parseExposition(observer.metrics.expose());
+  assert.equal(sampleValue(families, 'multi_mcp_backend_requests_total', { server: 'beta', method: 'tools/call', outcome: 'ok' }), 1);
+  assert.equal(sampleValue(families, 'multi_mcp_front_sessions_total', { front: 'memory' }), 1, 'only the 2025 session');
+  assert.equal(observer.sessions.size, 1);
 });

@@ -2,6 +2,7 @@
 // line a JSON object, call lines with their fields and trace id, backends' stderr wrapped, no
 // secret), --metrics on a port of its own (stdio mode too), and bad values refused.
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { test } from 'node:test';
 import { parseCli, USAGE, UsageError } from '../src/cli-args.js';
 import { startListening, runToExit } from './helpers/listening-process.js';
@@ -58,6 +59,11 @@ test('--metrics serves /metrics on its own port, in stdio mode too; the rest of 
   assert.ok(sampleValue(families, 'multi_mcp_front_sent_bytes_total', { front: 'stdio' })! > 100);
   assert.equal((await fetch(url.replace('/metrics', '/'))).status, 404);
   assert.equal((await fetch(url, { method: 'POST' })).status, 405);
+  // DNS rebinding: a page on another name that resolves to 127.0.0.1 gets nothing.
+  const rebound = await new Promise<number>((resolve, reject) => {
+    request(url, { headers: { Host: 'evil.example' } }, (res) => resolve(res.resume().statusCode ?? 0)).on('error', reject).end();
+  });
+  assert.equal(rebound, 403);
 });
 
 test('--metrics with a key wants the bearer; without a key it refuses a non-loopback address', async (t) => {

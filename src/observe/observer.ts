@@ -14,6 +14,8 @@ export interface ObservedSession {
   readonly front: string;
   readonly clientInfo: { name: string; version: string };
   readonly protocolVersion: string | undefined;
+  /** Set for a 2026-07-28 request: a session of its own for that request only, not a client session. */
+  readonly modern?: unknown;
 }
 
 /** A backend as the observer sees it (the Backend class fits). */

@@ -138,6 +138,7 @@ export class ProxyObserver implements Observer {
   }
 
   sessionOpened(session: ObservedSession): void {
+    if (session.modern) return; // a 2026-07-28 request has no session: its call is counted, not it
     this.sessions.set(session, { openedAt: this.wallClock(), inFlight: 0 });
     this.sessionsOpen.labels(session.front).value++;
     this.sessionsTotal.labels(session.front).value++;

@@ -140,8 +140,7 @@ export class Router {
    * the request's `_meta` (the front has validated the envelope).
    */
   openModern(channel: MessageChannel, envelope: Envelope, id?: string, view?: View, front = 'memory'): ClientSession {
-    const session = this.openSession(channel, id, view, front);
-    session.modern = envelope;
+    const session = this.openSession(channel, id, view, front, envelope);
     session.protocolVersion = envelope.protocolVersion;
     session.capabilities = envelope.clientCapabilities;
     if (envelope.clientInfo) session.clientInfo = envelope.clientInfo;
@@ -152,9 +151,13 @@ export class Router {
     return session;
   }
 
-  /** `view`: the endpoint's view (default: the root one); `front`: which front the client came in on (stdio, sse, streamable-http, ws). */
-  openSession(channel: MessageChannel, id?: string, view: View = this.views.root, front = 'memory'): ClientSession {
+  /**
+   * `view`: the endpoint's view (default: the root one); `front`: which front the client came in
+   * on (stdio, sse, streamable-http, ws); `modern`: a 2026-07-28 request's envelope (openModern).
+   */
+  openSession(channel: MessageChannel, id?: string, view: View = this.views.root, front = 'memory', modern?: Envelope): ClientSession {
     const session = new ClientSession(channel, id, view, front);
+    session.modern = modern;
     this.observer.sessionOpened(session);
     if (this.options.recorder) tapChannel(channel, this.options.recorder, session.id, 'client>proxy', 'proxy>client');
     this.exchange.open(session);
