@@ -33,6 +33,8 @@ export interface MemoryResult {
   /** Heap + external after full GCs: idle, and with the sessions held. */
   idleHeapMb: number;
   heldHeapMb: number;
+  /** Heap + external after full GCs once every session was DELETEd: what a leak would keep. */
+  releasedHeapMb: number;
 }
 
 const mb = (bytes: number) => bytes / (1024 * 1024);
@@ -65,7 +67,8 @@ export async function runMemory(releaseBudgetMs: number): Promise<MemoryResult> 
       released = rssBytes(pid);
     }
     const releasedAfterMs = Date.now() - t0;
-    return { sessions: SESSIONS, bareIdleMb, idleMb: mb(idle), heldMb: mb(held), releasedMb: mb(released), releasedAfterMs, idleHeapMb: mb(idleHeap), heldHeapMb: mb(heldHeap) };
+    const releasedHeap = await heapAfterGc(system.child);
+    return { sessions: SESSIONS, bareIdleMb, idleMb: mb(idle), heldMb: mb(held), releasedMb: mb(released), releasedAfterMs, idleHeapMb: mb(idleHeap), heldHeapMb: mb(heldHeap), releasedHeapMb: mb(releasedHeap) };
   } finally {
     agent.destroy();
     await stopProcess(system.child);
