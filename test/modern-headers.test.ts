@@ -6,6 +6,14 @@ import assert from 'node:assert/strict';
 import { JsonValueSplitter } from '../src/transports/json-values.js';
 import { encodeHeaderValue, headerPlan, invalidHeaderAnnotation, modernHeaders, paramHeaders } from '../src/transports/mcp-headers.js';
 
+/** Valid annotations of each allowed type, one nested under an object property. */
+const ANNOTATED = {
+  region: { type: 'string', 'x-mcp-header': 'Region' },
+  n: { type: 'integer', 'x-mcp-header': 'N' },
+  b: { type: 'boolean', 'x-mcp-header': 'B' },
+  nested: { type: 'object', properties: { deep: { type: 'string', 'x-mcp-header': 'Deep' } } },
+};
+
 describe('2026-07-28 headers', () => {
   it('encodes values with the base64 sentinel exactly when the spec says (its own examples)', () => {
     assert.equal(encodeHeaderValue('us-west1'), 'us-west1');
@@ -47,10 +55,7 @@ describe('2026-07-28 headers', () => {
     const schema = {
       type: 'object',
       properties: {
-        region: { type: 'string', 'x-mcp-header': 'Region' },
-        n: { type: 'integer', 'x-mcp-header': 'N' },
-        b: { type: 'boolean', 'x-mcp-header': 'B' },
-        nested: { type: 'object', properties: { deep: { type: 'string', 'x-mcp-header': 'Deep' } } },
+        ...ANNOTATED,
         'x-mcp-header': { type: 'string' },
         ref: { $ref: 'http://example.com/never-fetched.json' },
       },
@@ -67,13 +72,10 @@ describe('2026-07-28 headers', () => {
     const schema = {
       type: 'object',
       properties: {
-        region: { type: 'string', 'x-mcp-header': 'Region' },
-        n: { type: 'integer', 'x-mcp-header': 'N' },
-        b: { type: 'boolean', 'x-mcp-header': 'B' },
+        ...ANNOTATED,
         empty: { type: 'string', 'x-mcp-header': 'Empty' },
         gone: { type: 'string', 'x-mcp-header': 'Gone' },
         nul: { type: 'string', 'x-mcp-header': 'Nul' },
-        nested: { type: 'object', properties: { deep: { type: 'string', 'x-mcp-header': 'Deep' } } },
       },
     };
     const headers: Record<string, string> = {};

@@ -10,6 +10,7 @@ import type { BackendConnection } from '../src/backends/connection.js';
 import { connect } from '../src/connectors.js';
 import { setLogSink } from '../src/log.js';
 import { ChannelClient, remoteSpec } from './helpers/channel-client.js';
+import { onPostedRequest } from './helpers/posted-request.js';
 import { waitFor } from './helpers/wait.js';
 
 const INIT_RESULT = { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'raw', version: '1' } };
@@ -33,12 +34,7 @@ function rawServer(): http.Server {
       res.writeHead(400, { 'Content-Type': 'application/json' });
       return void res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Bad Request: No valid session ID provided' } }));
     }
-    if (req.method !== 'POST') return void res.writeHead(405).end();
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => {
-      const msg = JSON.parse(Buffer.concat(parts).toString('utf8'));
-      if (msg.id === undefined) return void res.writeHead(202).end();
+    onPostedRequest(req, res, (msg) => {
       if (msg.method === 'initialize') {
         res.writeHead(200, { 'Content-Type': 'application/json', 'Mcp-Session-Id': 'raw-session' });
         return void res.end(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: INIT_RESULT }));

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { redactUrl, redactUrlsIn } from '../src/redact.js';
 import { backendsStarted, startHttpProxy, type HttpProxy } from './helpers/http-proxy.js';
 import { streamableClient } from './helpers/http-mcp.js';
+import { onPostedRequest } from './helpers/posted-request.js';
 import { fixtureServer } from './helpers/proxy-process.js';
 
 const KEY = 'secrets-test-key-93b1e7';
@@ -19,13 +20,8 @@ const SECRETS = ['pa55word', 'tok3n-abc', 'hdr-s3cret-value', 'env-s3cret-value'
 
 /** A Streamable HTTP server with one tool, "boom", whose every call answers HTTP 500. */
 function failingServer(): http.Server {
-  return http.createServer((req, res) => {
-    if (req.method !== 'POST') return void res.writeHead(405).end();
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => {
-      const msg = JSON.parse(Buffer.concat(parts).toString('utf8'));
-      if (msg.id === undefined) return void res.writeHead(202).end();
+  return http.createServer((req, res) =>
+    onPostedRequest(req, res, (msg) => {
       const reply = (result: unknown) => {
         res.writeHead(200, { 'Content-Type': 'application/json', 'Mcp-Session-Id': 'leaky-session' });
         res.end(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }));
@@ -35,8 +31,8 @@ function failingServer(): http.Server {
       }
       if (msg.method === 'tools/list') return reply({ tools: [{ name: 'boom', inputSchema: { type: 'object' } }] });
       res.writeHead(500, { 'Content-Type': 'text/plain' }).end('kaboom');
-    });
-  });
+    }),
+  );
 }
 
 function assertNoSecret(text: string, where: string): void {

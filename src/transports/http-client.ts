@@ -11,8 +11,8 @@ import { Method, Notification } from '../../protocol/mcp.js';
 import { errorMessage, log } from '../log.js';
 import { traceHeaders } from '../observe/trace.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './channel.js';
-import { contentType, errorDetail, HttpClient, isOk, readBody, statusText } from './http-request.js';
-import { messageOf, requestIdOf, type MessageSink, type RemoteReader } from './remote-channel.js';
+import { contentType, errorDetail, HttpClient, isOk, readBody, runPost, statusText } from './http-request.js';
+import { outgoing, type MessageSink, type RemoteReader } from './remote-channel.js';
 import type { RemoteOptions } from './sse-client.js';
 import { readSse } from './sse-parse.js';
 import { redactUrl } from '../redact.js';
@@ -74,12 +74,9 @@ export class HttpSession implements MessageSink {
   }
 
   send(text: string, given: Message | undefined): void {
-    const msg = messageOf(text, given);
-    const id = requestIdOf(msg);
-    if (this.closed) {
-      if (id !== undefined) this.reader.pushError(id, ErrorCode.ConnectionClosed, 'connection closed');
-      return;
-    }
+    const out = outgoing(text, given, this.reader, !this.closed);
+    if (!out) return;
+    const { msg, id } = out;
     if (msg.method === Method.initialize && id !== undefined) this.initializeId = id;
     if (msg.method === Notification.cancelled) {
       // The cancellation goes out first; then the stream we would read its answer from can go.
@@ -89,20 +86,11 @@ export class HttpSession implements MessageSink {
     void this.post(text, msg, id);
   }
 
-  private async post(text: string, msg: Record<string, any>, id: JsonRpcId | undefined): Promise<void> {
-    const { url } = this.options;
-    const what = msg.method ?? 'a response';
-    const abort = new AbortController();
-    if (id !== undefined) this.requests.set(id, abort);
+  private post(text: string, msg: Record<string, any>, id: JsonRpcId | undefined): Promise<void> {
     const hadSession = this.sessionId !== undefined;
-    try {
-      const res = await this.http.request('POST', url, {
-        headers: { ...this.baseHeaders(), ...traceHeaders(msg), 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
-        body: text,
-        signal: abort.signal,
-        // A notification or response is acknowledged at once (202); a request may take its time.
-        headersTimeoutMs: id === undefined ? this.options.timeoutMs : undefined,
-      });
+    const send = async (signal: AbortSignal) => {
+      const headers = { ...this.baseHeaders(), ...traceHeaders(msg) };
+      const res = await this.http.postMessage(this.options.url, text, id !== undefined, headers, signal, this.options.timeoutMs);
       const sessionId = res.headers['mcp-session-id'];
       if (typeof sessionId === 'string' && sessionId !== '') this.sessionId = sessionId;
       if (!isOk(res)) return await this.onPostError(res, text, msg, id, hadSession);
@@ -112,13 +100,9 @@ export class HttpSession implements MessageSink {
         if (msg.method === Notification.initialized) this.startGetStream();
         return;
       }
-      await this.readAnswer(res, id, abort.signal);
-    } catch (e) {
-      if (this.closed || abort.signal.aborted) return;
-      this.fail(id, `POST ${redactUrl(url)} of ${what} failed: ${errorMessage(e)}`, ErrorCode.ConnectionClosed);
-    } finally {
-      if (id !== undefined && this.requests.get(id) === abort) this.requests.delete(id);
-    }
+      await this.readAnswer(res, id, signal);
+    };
+    return runPost(this.requests, this.options.url, msg, id, send, (message) => this.fail(id, message, ErrorCode.ConnectionClosed));
   }
 
   private async onPostError(

@@ -4,8 +4,11 @@
 // JSON-answered tool calls. Here the only deadlines are ours.
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { JsonRpcId } from '../../protocol/jsonrpc.js';
+import { errorMessage } from '../log.js';
 import { sendAuthorized } from '../oauth/authorized.js';
 import type { RemoteAuth } from '../oauth/remote-auth.js';
+import { redactUrl } from '../redact.js';
 
 const MAX_REDIRECTS = 3;
 
@@ -39,6 +42,20 @@ export class HttpClient {
   request(method: string, url: URL, options: RequestOptions): Promise<http.IncomingMessage> {
     if (!this.auth) return this.follow(method, url, options);
     return sendAuthorized(this.auth, options.headers, options.signal, (headers) => this.follow(method, url, { ...options, headers }));
+  }
+
+  /**
+   * POSTs one JSON-RPC message of a Streamable HTTP wire (either era). A notification or response
+   * is acknowledged at once (202), so its headers must come within `ackTimeoutMs`; a request may
+   * take its time.
+   */
+  postMessage(url: URL, text: string, isRequest: boolean, headers: Record<string, string>, signal: AbortSignal, ackTimeoutMs: number | undefined): Promise<http.IncomingMessage> {
+    return this.request('POST', url, {
+      headers: { ...headers, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+      body: text,
+      signal,
+      headersTimeoutMs: isRequest ? undefined : ackTimeoutMs,
+    });
   }
 
   private async follow(method: string, url: URL, options: RequestOptions): Promise<http.IncomingMessage> {
@@ -95,6 +112,30 @@ export class HttpClient {
 }
 
 /** Reads a whole body as text; past `maxBytes` the request is ended and the promise rejects. */
+/**
+ * Runs one message's POST (both Streamable HTTP eras): a request's AbortController sits in
+ * `inflight` under its id while it runs, so cancel and close can end it; an error that is not such
+ * an abort goes to `failed` as "POST <url> of <method> failed: …", the URL redacted.
+ */
+export async function runPost(
+  inflight: Map<JsonRpcId, AbortController>,
+  url: URL,
+  msg: Record<string, any>,
+  id: JsonRpcId | undefined,
+  post: (signal: AbortSignal) => Promise<void>,
+  failed: (message: string) => void,
+): Promise<void> {
+  const abort = new AbortController();
+  if (id !== undefined) inflight.set(id, abort);
+  try {
+    await post(abort.signal);
+  } catch (e) {
+    if (!abort.signal.aborted) failed(`POST ${redactUrl(url)} of ${msg.method ?? 'a response'} failed: ${errorMessage(e)}`);
+  } finally {
+    if (id !== undefined && inflight.get(id) === abort) inflight.delete(id);
+  }
+}
+
 export function readBody(res: http.IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];

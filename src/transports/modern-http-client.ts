@@ -11,14 +11,13 @@ import { Notification } from '../../protocol/mcp.js';
 import { errorMessage, log } from '../log.js';
 import { traceHeaders } from '../observe/trace.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './channel.js';
-import { contentType, HttpClient, isOk, readBody, statusText } from './http-request.js';
+import { contentType, HttpClient, isOk, readBody, runPost, statusText } from './http-request.js';
 import { JsonValueSplitter } from './json-values.js';
 import { modernHeaders } from './mcp-headers.js';
-import { messageOf, requestIdOf, type MessageSink, type RemoteReader } from './remote-channel.js';
+import { outgoing, type MessageSink, type RemoteReader } from './remote-channel.js';
 import type { RemoteOptions } from './sse-client.js';
 import { readSse, readText } from './sse-parse.js';
 
-const ACCEPT = 'application/json, text/event-stream';
 /** How much of an error answer is read for its JSON-RPC error. */
 const ERROR_BODY_CHARS = 64 * 1024;
 
@@ -48,12 +47,9 @@ export class ModernHttpWire implements MessageSink {
   }
 
   send(text: string, given: Message | undefined): void {
-    const msg = messageOf(text, given);
-    const id = requestIdOf(msg);
-    if (this.closed) {
-      if (id !== undefined) this.reader.pushError(id, ErrorCode.ConnectionClosed, 'connection closed');
-      return;
-    }
+    const out = outgoing(text, given, this.reader, !this.closed);
+    if (!out) return;
+    const { msg, id } = out;
     if (msg.method === Notification.cancelled) {
       // HTTP cancels by closing the request's stream; the notification itself is not sent.
       const target = msg.params?.requestId;
@@ -63,32 +59,20 @@ export class ModernHttpWire implements MessageSink {
     void this.post(text, msg, id);
   }
 
-  private async post(text: string, msg: Record<string, any>, id: JsonRpcId | undefined): Promise<void> {
-    const { url } = this.options;
+  private post(text: string, msg: Record<string, any>, id: JsonRpcId | undefined): Promise<void> {
     const what = msg.method ?? 'a response';
-    const abort = new AbortController();
-    if (id !== undefined) this.requests.set(id, abort);
-    try {
-      const res = await this.http.request('POST', url, {
-        headers: { ...this.options.headers, ...traceHeaders(msg), ...modernHeaders(msg, this.options.inputSchemaOf), 'Content-Type': 'application/json', Accept: ACCEPT },
-        body: text,
-        signal: abort.signal,
-        // A notification is acknowledged at once (202); a request may take its time.
-        headersTimeoutMs: id === undefined ? this.options.timeoutMs : undefined,
-      });
+    const send = async (signal: AbortSignal) => {
+      const headers = { ...this.options.headers, ...traceHeaders(msg), ...modernHeaders(msg, this.options.inputSchemaOf) };
+      const res = await this.http.postMessage(this.options.url, text, id !== undefined, headers, signal, this.options.timeoutMs);
       if (id === undefined) {
         res.resume();
         if (!isOk(res)) log.debug(`server "${this.options.name}": POST of ${what} answered ${statusText(res)}`);
         return;
       }
       if (!isOk(res)) return await this.onErrorStatus(res, id, what);
-      await this.readAnswer(res, id, abort.signal);
-    } catch (e) {
-      if (this.closed || abort.signal.aborted) return;
-      this.fail(id, ErrorCode.ConnectionClosed, `POST ${redactUrl(url)} of ${what} failed: ${errorMessage(e)}`);
-    } finally {
-      if (id !== undefined && this.requests.get(id) === abort) this.requests.delete(id);
-    }
+      await this.readAnswer(res, id, signal);
+    };
+    return runPost(this.requests, this.options.url, msg, id, send, (message) => this.fail(id, ErrorCode.ConnectionClosed, message));
   }
 
   /**

@@ -55,12 +55,25 @@ export function remoteChannel(reader: RemoteReader, sink: MessageSink, close: ()
   return { reader, writer, close };
 }
 
+/**
+ * What a sink's send starts with: the message (parsed from its text when the caller gave none) and
+ * its request id. When the wire cannot send, a request is answered "connection closed" at once, so
+ * nothing waits for it, and the result is undefined.
+ */
+export function outgoing(text: string, given: Message | undefined, reader: RemoteReader, canSend: boolean): { msg: Record<string, any>; id: JsonRpcId | undefined } | undefined {
+  const msg = messageOf(text, given);
+  const id = requestIdOf(msg);
+  if (canSend) return { msg, id };
+  if (id !== undefined) reader.pushError(id, ErrorCode.ConnectionClosed, 'connection closed');
+  return undefined;
+}
+
 /** The parsed message a writer was given, or parsed from its text when the caller gave none. */
-export function messageOf(text: string, msg: Message | undefined): Record<string, any> {
+function messageOf(text: string, msg: Message | undefined): Record<string, any> {
   return (msg ?? JSON.parse(text)) as Record<string, any>;
 }
 
 /** The id of a request (a message with method and id); undefined for notifications and responses. */
-export function requestIdOf(msg: Record<string, any>): JsonRpcId | undefined {
+function requestIdOf(msg: Record<string, any>): JsonRpcId | undefined {
   return typeof msg.method === 'string' && (typeof msg.id === 'string' || typeof msg.id === 'number') ? msg.id : undefined;
 }

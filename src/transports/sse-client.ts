@@ -8,7 +8,7 @@ import { traceHeaders } from '../observe/trace.js';
 import type { RemoteAuth } from '../oauth/remote-auth.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './channel.js';
 import { contentType, errorDetail, HttpClient, isOk, statusText } from './http-request.js';
-import { messageOf, requestIdOf, type MessageSink, type RemoteReader } from './remote-channel.js';
+import { outgoing, type MessageSink, type RemoteReader } from './remote-channel.js';
 import { readSse } from './sse-parse.js';
 import { redactUrl } from '../redact.js';
 
@@ -126,13 +126,10 @@ export class SseSession implements MessageSink {
 
   /** POSTs one message. A request whose POST fails is answered locally with an error. */
   send(text: string, given: Message | undefined): void {
-    const msg = messageOf(text, given);
-    const id = requestIdOf(msg);
-    if (this.closed || !this.endpoint) {
-      if (id !== undefined) this.reader.pushError(id, ErrorCode.ConnectionClosed, 'connection closed');
-      return;
-    }
     const endpoint = this.endpoint;
+    const out = outgoing(text, given, this.reader, !this.closed && endpoint !== undefined);
+    if (!out || endpoint === undefined) return;
+    const { msg, id } = out;
     const fail = (why: string) => {
       if (this.closed) return;
       if (id !== undefined) this.reader.pushError(id, ErrorCode.InternalError, why);

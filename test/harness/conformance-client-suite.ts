@@ -1,18 +1,13 @@
 // The proxy as a client: the auth/* client scenarios of both requirement sets of the conformance
 // suite (0.2.0-alpha.11, Node 22), with conformance-client.js as the client under test. Each check
 // the SDK's reference client (everything-client) passes must pass through the proxy.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { NODE22, packageBin, ROOT } from '../helpers/node22.js';
-import { runChild } from '../helpers/run-child.js';
+import { ROOT } from '../helpers/node22.js';
+import { runClientScenario, type ClientCheck } from './client-scenario-run.js';
 
 export const CLIENT_SUITE_PACKAGE = 'conformance-2026';
 export const REVISIONS = ['2025-11-25', '2026-07-28'] as const;
-const DRIVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'conformance-client.js');
-/** One scenario run: the suite gives the client 30 s, then stops the scenario's servers. */
-const SCENARIO_RUN_TIMEOUT_MS = 90_000;
 
 /**
  * What the SDK's reference client (the suite's everything-client, SDK 1.29.0 as the suite's lock
@@ -30,12 +25,6 @@ export const SDK_CLIENT_FAILS: Record<string, Record<string, 'all' | string[]>> 
     'auth/authorization-server-migration': ['sep-2352-reregister-on-as-change'],
   },
 };
-
-export interface ClientCheck {
-  id: string;
-  status: string;
-  description?: string;
-}
 
 export interface ClientSuiteRun {
   revision: string;
@@ -84,41 +73,8 @@ export async function runClientSuite(revision: string, concurrency = 3): Promise
 }
 
 async function runScenario(scenario: string, revision: string): Promise<{ checks?: ClientCheck[]; output: string }> {
-  const outDir = mkdtempSync(path.join(tmpdir(), 'multi-mcp-conformance-client-out-'));
-  try {
-    const args = [
-      packageBin(CLIENT_SUITE_PACKAGE),
-      'client',
-      '--command',
-      `${process.execPath} ${DRIVER}`,
-      '--scenario',
-      scenario,
-      '--spec-version',
-      revision,
-      '--force',
-      '-o',
-      outDir,
-    ];
-    const run = await runChild(NODE22, args, { timeoutMs: SCENARIO_RUN_TIMEOUT_MS, env: { ...process.env, NO_COLOR: '1' } });
-    const output = run.stdout + run.stderr;
-    if (run.timedOut) return { output: `${output}\n(timed out after ${SCENARIO_RUN_TIMEOUT_MS} ms)` };
-    const file = checkFiles(outDir)[0];
-    if (!file) return { output };
-    const checks = JSON.parse(readFileSync(file, 'utf8')) as { id: string; status: string; description?: string }[];
-    return { output, checks: checks.map(({ id, status, description }) => ({ id, status, ...(description ? { description } : {}) })) };
-  } finally {
-    rmSync(outDir, { recursive: true, force: true });
-  }
-}
-
-function checkFiles(dir: string): string[] {
-  const found: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) found.push(...checkFiles(full));
-    else if (name === 'checks.json') found.push(full);
-  }
-  return found;
+  const run = await runClientScenario(CLIENT_SUITE_PACKAGE, 'conformance-client.js', scenario, ['--spec-version', revision, '--force']);
+  return run.timedOut ? { output: run.output } : run;
 }
 
 /** Problems: scored auth/* checks the SDK's client passes and the proxy does not. */

@@ -3,17 +3,8 @@
 // kept verbatim, requestState), with conformance-modern-driver.js as the client under test. Any
 // FAILURE or WARNING, a timeout or a failed driver fails the scenario (the suite's own rule).
 // Part of `npm run conformance`.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { NODE22, packageBin } from '../helpers/node22.js';
-import { runChild } from '../helpers/run-child.js';
+import { runClientScenario, type ClientCheck } from './client-scenario-run.js';
 import { SUITE_2026_PACKAGE } from './conformance-suite.js';
-
-const DRIVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'conformance-modern-driver.js');
-/** The suite gives a client 30 s per scenario. */
-const SCENARIO_RUN_TIMEOUT_MS = 90_000;
 
 /**
  * The scenarios, and the wire version to run each at: the suite runs a scenario introduced
@@ -30,43 +21,17 @@ export const MODERN_CLIENT_SCENARIOS: Record<string, string | undefined> = {
   'sep-2322-client-request-state': undefined,
 };
 
-interface Check {
-  id: string;
-  status: string;
-  description?: string;
-}
-
 interface ScenarioRun {
   scenario: string;
-  checks: Check[];
+  checks: ClientCheck[];
   /** The suite's verdict line (✅ / ❌ OVERALL). */
   passed: boolean;
   output: string;
 }
 
 async function runScenario(scenario: string, specVersion: string | undefined): Promise<ScenarioRun> {
-  const outDir = mkdtempSync(path.join(tmpdir(), 'multi-mcp-conformance-modern-'));
-  try {
-    const args = [packageBin(SUITE_2026_PACKAGE), 'client', '--command', `${process.execPath} ${DRIVER}`, '--scenario', scenario, '-o', outDir];
-    if (specVersion) args.push('--spec-version', specVersion);
-    const run = await runChild(NODE22, args, { timeoutMs: SCENARIO_RUN_TIMEOUT_MS, env: { ...process.env, NO_COLOR: '1' } });
-    const output = run.stdout + run.stderr + (run.timedOut ? `\n(timed out after ${SCENARIO_RUN_TIMEOUT_MS} ms)` : '');
-    const file = checkFiles(outDir)[0];
-    const checks: Check[] = file ? JSON.parse(readFileSync(file, 'utf8')) : [];
-    return { scenario, checks, passed: !run.timedOut && /OVERALL: PASSED/.test(output), output };
-  } finally {
-    rmSync(outDir, { recursive: true, force: true });
-  }
-}
-
-function checkFiles(dir: string): string[] {
-  const found: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) found.push(...checkFiles(full));
-    else if (name === 'checks.json') found.push(full);
-  }
-  return found;
+  const run = await runClientScenario(SUITE_2026_PACKAGE, 'conformance-modern-driver.js', scenario, specVersion ? ['--spec-version', specVersion] : []);
+  return { scenario, checks: run.checks ?? [], passed: !run.timedOut && /OVERALL: PASSED/.test(run.output), output: run.output };
 }
 
 /** Runs every scenario; prints one line each; returns the problems (none: all pass). */

@@ -6,14 +6,8 @@
 // 2026 client. It answers elicitation/create (the bridge asks it when the server wants input).
 // The proxy's stderr is passed on, so the suite's stderr.txt shows what happened.
 // Run: node dist/test/harness/conformance-modern-driver.js URL
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runDriver, startProxy } from './driven-proxy.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url)); // dist/test/harness
-const CLI = path.resolve(here, '../../src/cli.js');
 const ANSWER_MS = 20_000;
 
 type Tool = { name: string; inputSchema?: any };
@@ -71,56 +65,25 @@ async function main(): Promise<number> {
   const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
   const act = SCENARIOS[scenario];
   if (!act) throw new Error(`no plan for scenario ${JSON.stringify(scenario)}`);
-  const dir = mkdtempSync(path.join(tmpdir(), 'multi-mcp-conformance-modern-'));
-  const config = path.join(dir, 'mcp.json');
-  writeFileSync(config, JSON.stringify({ mcpServers: { server: { url: serverUrl } } }));
-  const proxy = spawn(process.execPath, [CLI, '--config', config, '--no-namespace', '--log-level', 'debug'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => proxy.once('exit', () => resolve()));
-  let nextId = 1;
-  const answers = new Map<number, (msg: any) => void>();
-  const write = (msg: object) => proxy.stdin.write(`${JSON.stringify(msg)}\n`);
-  let partial = '';
-  proxy.stdout.setEncoding('utf8');
-  proxy.stdout.on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      const msg = JSON.parse(line);
-      if (msg.method === 'elicitation/create') write({ jsonrpc: '2.0', id: msg.id, result: accept(msg.params?.requestedSchema) });
-      else if (msg.method !== undefined && msg.id !== undefined) write({ jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: `the driver does not answer ${msg.method}` } });
-      else if (msg.id !== undefined) answers.get(msg.id)?.(msg);
-    }
+  const proxy = startProxy({
+    server: { url: serverUrl },
+    args: () => ['--no-namespace', '--log-level', 'debug'],
+    onRequest: (msg) =>
+      msg.method === 'elicitation/create'
+        ? { result: accept(msg.params?.requestedSchema) }
+        : { error: { code: -32601, message: `the driver does not answer ${msg.method}` } },
+    answerMs: ANSWER_MS,
   });
-  const request = (method: string, params: object = {}): Promise<any> => {
-    const id = nextId++;
-    write({ jsonrpc: '2.0', id, method, params });
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer to ${method} within ${ANSWER_MS} ms`)), ANSWER_MS);
-      answers.set(id, (msg) => (clearTimeout(timer), answers.delete(id), resolve(msg)));
-    });
-  };
   try {
-    const init = await request('initialize', { protocolVersion: '2025-11-25', capabilities: { elicitation: {} }, clientInfo: { name: 'conformance-modern-driver', version: '1' } });
-    if (init.error) throw new Error(`initialize: ${init.error.message}`);
-    write({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    const tools: Tool[] = (await request('tools/list')).result?.tools ?? [];
+    await proxy.initialize({ elicitation: {} }, 'conformance-modern-driver');
+    const tools: Tool[] = (await proxy.request('tools/list')).result?.tools ?? [];
     process.stderr.write(`driver: ${tools.length} tools: ${tools.map((t) => t.name).join(', ')}\n`);
-    const got = await act({ request, tools, context: JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}') });
+    const got = await act({ request: proxy.request, tools, context: JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}') });
     for (const a of got) process.stderr.write(`driver: ${JSON.stringify(a.error ?? a.result).slice(0, 300)}\n`);
     return got.some((a) => a.error) ? 1 : 0;
   } finally {
-    proxy.stdin.end();
-    const timer = setTimeout(() => proxy.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-    rmSync(dir, { recursive: true, force: true });
+    await proxy.close();
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    process.stderr.write(`driver: ${e instanceof Error ? e.stack : e}\n`);
-    process.exit(1);
-  },
-);
+runDriver(main);
