@@ -130,7 +130,8 @@ Commands (servers that need sign-in, see docs/oauth.md):
   auth logout SERVER       forget SERVER's tokens and client registration
 
 Environment:
-  MULTI_MCP_API_KEY        HTTP mode: require "Authorization: Bearer <key>" on every route but /health.
+  MULTI_MCP_API_KEY        HTTP mode: require "Authorization: Bearer <key>" on every route but /health
+                           and /oauth/callback (the status page also takes a login form).
                            At least 16 characters, not a placeholder (openssl rand -hex 32 makes one).
                            Needed to bind a non-loopback --host and to use POST/DELETE /mcp_servers.
                            Never passed on to backend processes (no MULTI_MCP_* variable is).
