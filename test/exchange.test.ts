@@ -111,6 +111,22 @@ describe('exchange: every table empties', () => {
     assert.equal(router.sessionCount, 0);
   });
 
+  it("after a backend's request cannot be sent to the client: the backend is answered at once", async (t) => {
+    const { router, client, backends } = setup(t);
+    await client.initialize('2025-11-25', { sampling: {} });
+    const server = backends.server('a');
+    const answered = waitFor(() => server.received.find((m) => !('method' in m) && m.id === 'deep1'), 'the answer to the deep request');
+    // Parsed fine, but nested too deep for JSON.stringify on the way to the client.
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    server.sendRaw(`{"jsonrpc":"2.0","id":"deep1","method":"sampling/createMessage","params":{"messages":${deep},"maxTokens":1}}`);
+    const answer = (await answered) as { error?: { code: number; message: string } };
+    assert.equal(answer.error?.code, -32603);
+    assert.match(answer.error!.message, /sampling\/createMessage could not be sent to the client/);
+    await barrier(client);
+    assert.equal(client.requests.length, 0, 'nothing half-sent reached the client');
+    assertEmpty(router, 'after the unsendable request');
+  });
+
   it("after a client never answers a backend's request: the backend gets -32001, the client a cancellation", async (t) => {
     const { router, client, backends, clock } = setup(t);
     await client.initialize('2025-11-25', { elicitation: {} });

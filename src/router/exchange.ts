@@ -578,7 +578,13 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
     (ledger.outbound ??= new Map()).set(proxyId, out);
     link.asked.set(msg.id, out);
     msg.id = proxyId;
-    session.send(msg, this.relatedClientId(link, extra, session));
+    if (!session.trySend(msg, this.relatedClientId(link, extra, session))) {
+      // It never reached the client (it cannot be serialized, or the session just closed): the
+      // backend is answered now instead of waiting for the client's deadline.
+      ledger.outbound.delete(proxyId);
+      link.asked.delete(out.backendId);
+      return this.toBackend(link, errorResponse(out.backendId, ErrorCode.InternalError, `${out.method} could not be sent to the client`));
+    }
     this.arm();
   }
 

@@ -69,18 +69,26 @@ export class ClientSession {
    * sends it on that request's stream). `text`: the message already serialized (a cached list).
    */
   send(msg: object, relatedRequestId?: JsonRpcId, text?: string): void {
-    if (this.closed) return;
+    this.trySend(msg, relatedRequestId, text);
+  }
+
+  /** As send; false when it was not sent (the session is closed, or the message could not be written). */
+  trySend(msg: object, relatedRequestId?: JsonRpcId, text?: string): boolean {
+    if (this.closed) return false;
     try {
       this.channel.writer.send(msg as Message, relatedRequestId === undefined && text === undefined ? undefined : { relatedRequestId, text });
+      return true;
     } catch (e) {
       // An answer that cannot be serialized (e.g. nested too deep) must still answer its request.
       const m = msg as { id?: unknown; method?: unknown };
       if (m.method === undefined && isValidId(m.id)) {
         try {
-          return this.channel.writer.send(errorResponse(m.id, ErrorCode.InternalError, `the answer could not be sent: ${errorMessage(e)}`) as Message);
+          this.channel.writer.send(errorResponse(m.id, ErrorCode.InternalError, `the answer could not be sent: ${errorMessage(e)}`) as Message);
+          return false;
         } catch {}
       }
       log.warn(`cannot send to client session ${this.id}: ${errorMessage(e)}`);
+      return false;
     }
   }
 }

@@ -57,6 +57,11 @@ export class FakeServer {
     if (!this.closed) this.channel.writer.send(msg as never, related === undefined ? undefined : { relatedRequestId: related });
   }
 
+  /** Sends text as it is (e.g. JSON nested deeper than the proxy can serialize again). */
+  sendRaw(text: string): void {
+    if (!this.closed) this.channel.writer.sendText(text);
+  }
+
   notify(method: string, params?: Record<string, unknown>, related?: JsonRpcId): void {
     this.send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params }, related);
   }
