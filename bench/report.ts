@@ -105,7 +105,7 @@ export function checkTargets(r: Results): Target[] {
       measured: `${s.proxyMs.toFixed(0)} ms = ×${(s.proxyMs / s.parallelDirectMs).toFixed(2)} of ${s.parallelDirectMs.toFixed(0)} ms (limit ${limit.toFixed(0)} ms)`,
       met: s.proxyMs <= limit,
     });
-    out.push({ scenario: `merged tools/list (${s.mergedTools} tools)`, target: 'p50 ≤ 1 ms (request sent → last byte read)', measured: `${s.toolsListP50Ms.toFixed(2)} ms (${(s.toolsListBytes / 1024).toFixed(0)} KB; with the client's JSON.parse ${s.toolsListParsedP50Ms.toFixed(2)} ms)`, met: s.toolsListP50Ms <= 1 });
+    out.push({ scenario: `merged tools/list (${s.mergedTools} tools)`, target: 'p50 ≤ 1 ms (request sent → last byte read)', measured: `${s.toolsListP50Ms.toFixed(2)} ms (${(s.toolsListBytes / 1024).toFixed(0)} KB; the same bytes ready-made over one pipe: ${s.toolsListFloorP50Ms.toFixed(2)} ms; with the client's JSON.parse ${s.toolsListParsedP50Ms.toFixed(2)} ms)`, met: s.toolsListP50Ms <= 1 });
   }
   if (r.memory) {
     const m = r.memory;

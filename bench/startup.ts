@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { quantile } from './measure.js';
 import { NdjsonClient } from './ndjson-client.js';
 import { stopProcess } from './procs.js';
-import { startEcho, startProxyStdio, writeConfig } from './systems.js';
+import { startEcho, startReadyListServer, startProxyStdio, writeConfig } from './systems.js';
 
 export const BACKENDS = 50;
 /** echo.mjs lists its `echo` tool plus --tools N more: 99 + 1 = 100 tools per backend. */
@@ -30,6 +30,8 @@ export interface StartupResult {
   toolsListParsedP50Ms: number;
   /** Size of the merged tools/list answer. */
   toolsListBytes: number;
+  /** The same answer from a server that has its bytes ready, over one pipe (ready-list-server.ts). */
+  toolsListFloorP50Ms: number;
 }
 
 function echoArgs(i: number): string[] {
@@ -79,6 +81,7 @@ export async function runStartup(toolsListRuns: number): Promise<StartupResult> 
     }
     times.sort((a, b) => a - b);
     parsed.sort((a, b) => a - b);
+    const toolsListFloorP50Ms = await toolsListFloor(first, toolsListRuns);
     return {
       backends: BACKENDS,
       toolsPerBackend: TOOLS_PER_BACKEND,
@@ -91,9 +94,29 @@ export async function runStartup(toolsListRuns: number): Promise<StartupResult> 
       toolsListP99Ms: quantile(times, 0.99),
       toolsListParsedP50Ms: quantile(parsed, 0.5),
       toolsListBytes: Buffer.byteLength(JSON.stringify({ jsonrpc: '2.0', id: 1, result: first })),
+      toolsListFloorP50Ms,
     };
   } finally {
     await stopProcess(proxy);
+  }
+}
+
+/** p50 of tools/list, timed the same way, from a server that writes the same answer ready-made. */
+async function toolsListFloor(result: unknown, runs: number): Promise<number> {
+  const server = startReadyListServer(result);
+  try {
+    const client = new NdjsonClient(server);
+    await client.initialize();
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      await client.request('tools/list');
+      times.push(client.lastAnswerAt - t);
+    }
+    times.sort((a, b) => a - b);
+    return quantile(times, 0.5);
+  } finally {
+    await stopProcess(server);
   }
 }
 

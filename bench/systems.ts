@@ -14,6 +14,7 @@ const CLI = join(ROOT, 'dist/src/cli.js');
 const BARE = join(ROOT, 'dist/bench/bare-http-server.js');
 const GC_PROBE = join(ROOT, 'dist/test/helpers/gc-probe.js');
 const RELAY = join(ROOT, 'dist/bench/byte-relay.js');
+const READY_LIST = join(ROOT, 'dist/bench/ready-list-server.js');
 const SUPERGATEWAY = join(ROOT, 'node_modules/supergateway/dist/index.js');
 const MCP_PROXY = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
 
@@ -47,6 +48,15 @@ export function writeConfig(file: string, servers: EchoServer[]): string {
   const path = join(dir(), file);
   writeFileSync(path, JSON.stringify({ mcpServers }, null, 2));
   return path;
+}
+
+/** The merged tools/list answer's floor (ready-list-server.ts): `result` is the answer's result object. */
+export function startReadyListServer(result: unknown): ChildProcess {
+  const file = join(dir(), 'tools-list-result.json');
+  writeFileSync(file, JSON.stringify(result));
+  const child = startProcess(process.execPath, [READY_LIST, file]);
+  drain(child);
+  return child;
 }
 
 export function startEcho(args: string[] = []): ChildProcess {
