@@ -74,6 +74,7 @@ describe('reliability: bad input on the stdio front', () => {
     await proxy.write(`{"jsonrpc":"2.0","id":"deep","method":"tools/call","params":{"name":"echo__echo","arguments":${nested}}}\n`);
     const deep = await proxy.answer('deep');
     assert.equal(deep.error?.code, -32600, `refused, got ${JSON.stringify(deep).slice(0, 300)}`);
+    assert.match(deep.error.message, /nested too deeply to serialize again \(flatten its deepest values\)/);
     await stillServes();
     assert.equal(proxy.answersTo('deep').length, 1);
   });

@@ -23,7 +23,7 @@ import type { Clock, Timer } from './clock.js';
 import type { ExchangeCore, Internal, Ledger, Link, Outbound, Rounds, Routed } from './exchange-types.js';
 import { spliceId } from '../transports/splice-id.js';
 import { toModernAnswer } from './modern-answers.js';
-import type { ClientSession } from './session.js';
+import { whyNotSent, type ClientSession } from './session.js';
 import { Subscriptions } from './subscriptions.js';
 import { relatedTaskId, rewriteTaskResult, setRelatedTaskId, TaskTable, type TaskEntry } from './tasks.js';
 
@@ -266,7 +266,7 @@ export class Exchange implements BackendHost<Backend>, ExchangeCore {
       link.connection.channel.writer.send(msg as any);
     } catch (e) {
       call.ended('error');
-      return session.send(errorResponse(clientId, ErrorCode.InvalidRequest, `the request could not be sent: ${errorMessage(e)}`));
+      return session.send(errorResponse(clientId, ErrorCode.InvalidRequest, `the request could not be sent: ${whyNotSent(e)}`));
     }
     link.pending.set(routed.backendId, routed);
     ledger.inflight.set(clientId, routed);

@@ -12,6 +12,13 @@ import type { MessageChannel } from '../transports/channel.js';
 let nextSessionNumber = 1;
 
 export type Instance = { backend: Backend; ready: Promise<void> };
+
+/** Why a message could not be serialized, in words a user can act on. */
+export function whyNotSent(e: unknown): string {
+  return e instanceof RangeError && /call stack/i.test(e.message)
+    ? 'it is nested too deeply to serialize again (flatten its deepest values)'
+    : errorMessage(e);
+}
 const NO_INSTANCES: ReadonlyMap<string, Instance> = new Map();
 
 export class ClientSession {
@@ -83,7 +90,7 @@ export class ClientSession {
       const m = msg as { id?: unknown; method?: unknown };
       if (m.method === undefined && isValidId(m.id)) {
         try {
-          this.channel.writer.send(errorResponse(m.id, ErrorCode.InternalError, `the answer could not be sent: ${errorMessage(e)}`) as Message);
+          this.channel.writer.send(errorResponse(m.id, ErrorCode.InternalError, `the answer could not be sent: ${whyNotSent(e)}`) as Message);
           return false;
         } catch {}
       }
