@@ -2,19 +2,10 @@
 // not there) are reported clearly in the proxy's log; the backend that works serves all the same.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startSseServer, startStreamableServer, type RunningServer } from './helpers/sdk-servers.js';
+import { freePort } from './helpers/free-port.js';
 import { startRemoteProxy, textOf } from './helpers/remote-proxy.js';
 
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('unreachable remote backends', { timeout: 60_000 }, () => {
   let good: RunningServer, sse: RunningServer;
@@ -24,7 +15,7 @@ describe('unreachable remote backends', { timeout: 60_000 }, () => {
   after(() => Promise.all([good, sse].map((s) => s?.close())));
 
   it('are reported with their URL and cause, and the rest works', async (t) => {
-    const port = await closedPort();
+    const port = await freePort(); // nothing listens there
     const proxy = await startRemoteProxy(t, {
       good: { url: good.url },
       refused: { type: 'http', url: `http://127.0.0.1:${port}/mcp` },
