@@ -4,6 +4,7 @@
 // runs out). What each held session costs is measured on the JS heap after full collections
 // (test/helpers/gc-probe.ts in the proxy): RSS keeps pages the allocator has not given back.
 import type { ChildProcess } from 'node:child_process';
+import { memoryAfterGc } from '../test/helpers/gc-request.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keepAliveAgent, send, StreamableClient } from './http-client.js';
 import { rssBytes, stopProcess } from './procs.js';
@@ -76,15 +77,9 @@ export async function runMemory(releaseBudgetMs: number): Promise<MemoryResult> 
 }
 
 /** The proxy's heap and external memory after full collections (its gc-probe answers on IPC). */
-function heapAfterGc(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the proxy did not answer the gc probe within 30 s')), 30_000);
-    child.once('message', (usage: any) => {
-      clearTimeout(timer);
-      resolve(usage.heapUsed + usage.external);
-    });
-    child.send('gc');
-  });
+async function heapAfterGc(child: ChildProcess): Promise<number> {
+  const usage = await memoryAfterGc(child);
+  return usage.heapUsed + usage.external;
 }
 
 async function idleRssOfBareHttp(): Promise<number> {

@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Reaper } from './process-tree.js';
 import { CLI } from './proxy-process.js';
 import { PATIENCE_MS, waitFor } from './wait.js';
+import { memoryAfterGc } from './gc-request.js';
 
 export interface HttpProxyOptions {
   /** The `mcpServers` object of the config (written to a temp file, removed on stop). */
@@ -99,23 +100,11 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     configFile: config,
     stderr: () => stderr,
     waitForLog: (pattern, timeoutMs = PATIENCE_MS) => waitFor(() => pattern.test(stderr), `proxy log ${pattern}`, timeoutMs, 10),
-    memory: () => memoryOf(child),
+    memory: () => memoryAfterGc(child),
     exited: () => exited,
     exitCode: () => exitCode,
     stop,
   };
-}
-
-function memoryOf(child: ChildProcess): Promise<NodeJS.MemoryUsage> {
-  return new Promise((resolve, reject) => {
-    if (!child.connected) return reject(new Error('the proxy was not started with gcProbe, or has exited'));
-    const timer = setTimeout(() => reject(new Error('no memory report from the proxy within 30 s')), 30_000);
-    child.once('message', (usage) => {
-      clearTimeout(timer);
-      resolve(usage as NodeJS.MemoryUsage);
-    });
-    child.send('gc');
-  });
 }
 
 /** Waits until the proxy has tried to start every configured backend ("N of M servers ready"). */
