@@ -31,12 +31,7 @@ import type { NamingOptions } from './names.js';
 import { ClientSession } from './session.js';
 
 /** The merged lists, by the method that asks for each. */
-const LIST_METHODS: ReadonlyMap<string, ListKind> = new Map([
-  [Method.toolsList, 'tools'],
-  [Method.promptsList, 'prompts'],
-  [Method.resourcesList, 'resources'],
-  [Method.resourcesTemplatesList, 'resourceTemplates'],
-]);
+const LIST_METHODS: ReadonlyMap<string, ListKind> = new Map(Object.entries(ListKinds).map(([kind, { method }]) => [method, kind as ListKind]));
 
 export interface RouterOptions extends Omit<BackendOptions, 'host' | 'clock'> {
   naming: NamingOptions;
