@@ -8,6 +8,9 @@ import { fire, NO_DISPOSABLE, subscribe, type Listener, type Listeners } from '.
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
+/** Listeners get an Error, whatever was thrown. */
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
 /** Input that was not a JSON-RPC message; `code` is the JSON-RPC error to answer with. */
 export interface InvalidMessage {
   code: number;
@@ -75,7 +78,7 @@ export abstract class McpReader implements MessageReader {
   }
 
   protected fireError(error: unknown): void {
-    fire(this.errorListeners, error instanceof Error ? error : new Error(String(error)));
+    fire(this.errorListeners, asError(error));
   }
 
   protected fireClose(): void {
@@ -145,7 +148,7 @@ export abstract class McpReader implements MessageReader {
     try {
       this.callback!(msg, extra, text);
     } catch (e) {
-      this.fireError(e instanceof Error ? e : new Error(String(e)));
+      this.fireError(e);
     }
   }
 }
@@ -180,7 +183,7 @@ export abstract class McpWriter implements MessageWriter {
   }
 
   protected fireError(error: unknown, message?: Message, count?: number): void {
-    fire(this.errorListeners, [error instanceof Error ? error : new Error(String(error)), message, count]);
+    fire(this.errorListeners, [asError(error), message, count]);
   }
 
   protected fireClose(): void {
