@@ -71,16 +71,7 @@ export async function runStartup(toolsListRuns: number): Promise<StartupResult> 
     const first = await client.request('tools/list');
     const toolsListFirstMs = client.lastAnswerAt - l0;
     if (first.tools.length !== BACKENDS * TOOLS_PER_BACKEND) throw new Error(`merged tools/list has ${first.tools.length} tools: a backend did not start`);
-    const times: number[] = [];
-    const parsed: number[] = [];
-    for (let i = 0; i < toolsListRuns; i++) {
-      const t = performance.now();
-      await client.request('tools/list');
-      parsed.push(performance.now() - t);
-      times.push(client.lastAnswerAt - t);
-    }
-    times.sort((a, b) => a - b);
-    parsed.sort((a, b) => a - b);
+    const { times, parsed } = await timeToolsLists(client, toolsListRuns);
     const toolsListFloorP50Ms = await toolsListFloor(first, toolsListRuns);
     return {
       backends: BACKENDS,
@@ -101,20 +92,29 @@ export async function runStartup(toolsListRuns: number): Promise<StartupResult> 
   }
 }
 
+/**
+ * `runs` tools/list in a row, each timed from the request to its last byte (`times`) and to the
+ * end of the client's JSON.parse (`parsed`); both sorted.
+ */
+async function timeToolsLists(client: NdjsonClient, runs: number): Promise<{ times: number[]; parsed: number[] }> {
+  const times: number[] = [];
+  const parsed: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await client.request('tools/list');
+    parsed.push(performance.now() - t);
+    times.push(client.lastAnswerAt - t);
+  }
+  return { times: times.sort((a, b) => a - b), parsed: parsed.sort((a, b) => a - b) };
+}
+
 /** p50 of tools/list, timed the same way, from a server that writes the same answer ready-made. */
 async function toolsListFloor(result: unknown, runs: number): Promise<number> {
   const server = startReadyListServer(result);
   try {
     const client = new NdjsonClient(server);
     await client.initialize();
-    const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t = performance.now();
-      await client.request('tools/list');
-      times.push(client.lastAnswerAt - t);
-    }
-    times.sort((a, b) => a - b);
-    return quantile(times, 0.5);
+    return quantile((await timeToolsLists(client, runs)).times, 0.5);
   } finally {
     await stopProcess(server);
   }
